@@ -1,0 +1,12 @@
+// Bindings and settings the Worker receives. Settings are parsed and validated once in
+// src/config.ts; everything here is raw input from wrangler vars and secrets.
+declare namespace Cloudflare {
+  interface Env {
+    TICKETS: DurableObjectNamespace<import("./tickets/ticket-store").TicketStore>;
+    DB: D1Database;
+  }
+  interface GlobalProps {
+    mainModule: typeof import("./index");
+  }
+}
+interface Env extends Cloudflare.Env {}
