@@ -1,0 +1,132 @@
+// Every setting the Worker reads, parsed once with zod. A missing or malformed setting fails
+// closed with an error that names the setting (never its value: some are secrets).
+import { z } from "zod";
+import { ClaimcheckError } from "./errors";
+
+/** Default and ceiling of a ticket's life. Short: a ticket is a bearer capability. */
+export const DEFAULT_TICKET_TTL_SECONDS = 120;
+export const MAX_TICKET_TTL_SECONDS = 15 * 60;
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/** True for https URLs, and for http only on loopback (local runs and tests). */
+export function isSecureOrLoopback(url: URL): boolean {
+  return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname));
+}
+
+const secureUrl = z
+  .url({ protocol: /^https?$/ })
+  .transform((s) => new URL(s))
+  .refine(isSecureOrLoopback, "must be https (plain http only on 127.0.0.1 or localhost)");
+
+/** A base URL without a trailing slash, so callers can append paths. */
+const baseUrl = secureUrl.transform((u) => u.href.replace(/\/+$/, ""));
+
+const nonEmpty = z.string().trim().min(1);
+
+export const jsonSetting = <T extends z.ZodType>(schema: T) =>
+  z.string().transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be valid JSON" });
+      return z.NEVER;
+    }
+  }).pipe(schema);
+
+const passwordGrant = z.object({
+  mode: z.literal("password"),
+  url: baseUrl,
+  username: nonEmpty,
+  password: nonEmpty,
+  domain: nonEmpty.optional(),
+});
+
+const platformGrant = z.object({
+  mode: z.literal("platform"),
+  platformUrl: baseUrl,
+  clientId: nonEmpty,
+  clientSecret: nonEmpty,
+});
+
+export type SecretServerSettings = z.infer<typeof passwordGrant> | z.infer<typeof platformGrant>;
+
+const rawSchema = z.object({
+  PUBLIC_URL: secureUrl.transform((u) => u.origin),
+  TICKET_TTL_SECONDS: z.coerce.number().int().min(10).max(MAX_TICKET_TTL_SECONDS).default(DEFAULT_TICKET_TTL_SECONDS),
+  SECRET_SERVER_URL: baseUrl.optional(),
+  SECRET_SERVER_USERNAME: nonEmpty.optional(),
+  SECRET_SERVER_PASSWORD: nonEmpty.optional(),
+  SECRET_SERVER_DOMAIN: nonEmpty.optional(),
+  DELINEA_PLATFORM_URL: baseUrl.optional(),
+  DELINEA_CLIENT_ID: nonEmpty.optional(),
+  DELINEA_CLIENT_SECRET: nonEmpty.optional(),
+});
+
+export type Config = {
+  publicUrl: string;
+  ticketTtlSeconds: number;
+  secretServer: SecretServerSettings;
+};
+
+function secretServerSettings(raw: z.infer<typeof rawSchema>): SecretServerSettings {
+  if (raw.DELINEA_PLATFORM_URL !== undefined) {
+    return platformGrant.parse({
+      mode: "platform",
+      platformUrl: raw.DELINEA_PLATFORM_URL,
+      clientId: raw.DELINEA_CLIENT_ID,
+      clientSecret: raw.DELINEA_CLIENT_SECRET,
+    });
+  }
+  return passwordGrant.parse({
+    mode: "password",
+    url: raw.SECRET_SERVER_URL,
+    username: raw.SECRET_SERVER_USERNAME,
+    password: raw.SECRET_SERVER_PASSWORD,
+    domain: raw.SECRET_SERVER_DOMAIN,
+  });
+}
+
+/** Names the settings that failed and why, never their values. */
+function describeIssues(error: z.ZodError, names: Record<string, string> = {}): string {
+  return error.issues
+    .map((issue) => {
+      const key = String(issue.path[0] ?? "");
+      return `${names[key] ?? key}: ${issue.code === "invalid_type" ? "missing or wrong type" : issue.message}`;
+    })
+    .join("; ");
+}
+
+const SECRET_SERVER_NAMES: Record<string, string> = {
+  url: "SECRET_SERVER_URL",
+  username: "SECRET_SERVER_USERNAME",
+  password: "SECRET_SERVER_PASSWORD",
+  domain: "SECRET_SERVER_DOMAIN",
+  platformUrl: "DELINEA_PLATFORM_URL",
+  clientId: "DELINEA_CLIENT_ID",
+  clientSecret: "DELINEA_CLIENT_SECRET",
+};
+
+const cache = new WeakMap<object, Config>();
+
+/** Parses the Worker's settings once per env object; throws CONFIG_INVALID naming each bad setting. */
+export function loadConfig(env: Record<string, unknown>): Config {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const raw = rawSchema.safeParse(env);
+  if (!raw.success) throw new ClaimcheckError("CONFIG_INVALID", { detail: describeIssues(raw.error) });
+  let secretServer: SecretServerSettings;
+  try {
+    secretServer = secretServerSettings(raw.data);
+  } catch (err) {
+    if (!(err instanceof z.ZodError)) throw err;
+    throw new ClaimcheckError("CONFIG_INVALID", { detail: describeIssues(err, SECRET_SERVER_NAMES) });
+  }
+  const config: Config = {
+    publicUrl: raw.data.PUBLIC_URL,
+    ticketTtlSeconds: raw.data.TICKET_TTL_SECONDS,
+    secretServer,
+  };
+  cache.set(env, config);
+  return config;
+}

@@ -1,0 +1,74 @@
+// One error family for the whole Worker. Each error has a stable `code` that callers switch on
+// and a public message that is safe to show to a user, an agent or a log: it never contains a
+// secret value, a ticket, a token or an upstream body. Internal detail (a status code, which
+// check failed) goes to the audit trail, not to the wire.
+
+export type ErrorCode =
+  | "CONFIG_INVALID"
+  | "BAD_REQUEST"
+  | "UNAUTHORIZED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "TICKET_INVALID"
+  | "TICKET_IN_FLIGHT"
+  | "COMMENT_REQUIRED"
+  | "RATE_LIMITED"
+  | "UPSTREAM_UNAVAILABLE"
+  | "UPSTREAM_BAD_RESPONSE";
+
+const PUBLIC_MESSAGES: Record<ErrorCode, string> = {
+  CONFIG_INVALID: "The server is misconfigured; ask its operator to check the settings.",
+  BAD_REQUEST: "The request is malformed.",
+  UNAUTHORIZED: "Authentication is required.",
+  FORBIDDEN: "You are not allowed to access this secret.",
+  NOT_FOUND: "No such secret, or you are not allowed to access it.",
+  TICKET_INVALID: "The ticket is invalid, expired or already used.",
+  TICKET_IN_FLIGHT: "The ticket is being redeemed by another request.",
+  COMMENT_REQUIRED: "This secret requires a comment; ask again with a comment saying why you need it.",
+  RATE_LIMITED: "Too many requests; try again shortly.",
+  UPSTREAM_UNAVAILABLE: "Secret Server is unavailable; try again shortly.",
+  UPSTREAM_BAD_RESPONSE: "Secret Server gave an answer that could not be understood.",
+};
+
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  CONFIG_INVALID: 500,
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  TICKET_INVALID: 401,
+  TICKET_IN_FLIGHT: 409,
+  COMMENT_REQUIRED: 400,
+  RATE_LIMITED: 429,
+  UPSTREAM_UNAVAILABLE: 502,
+  UPSTREAM_BAD_RESPONSE: 502,
+};
+
+export class ClaimcheckError extends Error {
+  override readonly name = "ClaimcheckError";
+  readonly code: ErrorCode;
+  /** Non-secret detail for logs and the audit trail (never shown on the wire). */
+  readonly detail: string | undefined;
+  /** Seconds the caller should wait before retrying, when known. */
+  readonly retryAfter: number | undefined;
+
+  constructor(code: ErrorCode, options: { message?: string; detail?: string; retryAfter?: number } = {}) {
+    super(options.message ?? PUBLIC_MESSAGES[code]);
+    this.code = code;
+    this.detail = options.detail;
+    this.retryAfter = options.retryAfter;
+  }
+
+  get status(): number {
+    return HTTP_STATUS[this.code];
+  }
+
+  /** The body sent on the wire: the code and the public message, nothing else. */
+  toJSON(): { error: ErrorCode; message: string } {
+    return { error: this.code, message: this.message };
+  }
+}
+
+export function isClaimcheckError(err: unknown): err is ClaimcheckError {
+  return err instanceof ClaimcheckError;
+}
