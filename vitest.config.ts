@@ -1,6 +1,9 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+// Three projects: code inside workerd (real Durable Objects, alarms, D1), plain Node tests
+// (shell snippets run in real shells, the local stand-ins), and end-to-end tests that start
+// real processes on 127.0.0.1.
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
   return {
@@ -10,13 +13,39 @@ export default defineConfig(async () => {
           plugins: [
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
-              miniflare: { bindings: { TEST_MIGRATIONS: migrations } },
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  PUBLIC_URL: "https://claimcheck.test",
+                  SECRET_SERVER_URL: "http://127.0.0.1:9",
+                  SECRET_SERVER_USERNAME: "claimcheck-app",
+                  SECRET_SERVER_PASSWORD: "app-account-password",
+                },
+              },
             }),
           ],
           test: {
             name: "worker",
             include: ["test/worker/**/*.test.ts"],
             setupFiles: ["./test/worker/apply-migrations.ts"],
+          },
+        },
+        {
+          test: {
+            name: "node",
+            environment: "node",
+            include: ["test/node/**/*.test.ts"],
+            testTimeout: 30_000,
+          },
+        },
+        {
+          test: {
+            name: "e2e",
+            environment: "node",
+            include: ["test/e2e/**/*.test.ts"],
+            fileParallelism: false,
+            testTimeout: 60_000,
+            hookTimeout: 90_000,
           },
         },
       ],
