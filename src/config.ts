@@ -2,6 +2,7 @@
 // closed with an error that names the setting (never its value: some are secrets).
 import { z } from "zod";
 import { ClaimcheckError } from "./errors";
+import { AccessPolicy } from "./policy/access-policy";
 
 /** Default and ceiling of a ticket's life. Short: a ticket is a bearer capability. */
 export const DEFAULT_TICKET_TTL_SECONDS = 120;
@@ -61,12 +62,15 @@ const rawSchema = z.object({
   DELINEA_PLATFORM_URL: baseUrl.optional(),
   DELINEA_CLIENT_ID: nonEmpty.optional(),
   DELINEA_CLIENT_SECRET: nonEmpty.optional(),
+  // Deny by default: with no policy nobody may ask for any secret.
+  ACCESS_POLICY: jsonSetting(AccessPolicy).default([]),
 });
 
 export type Config = {
   publicUrl: string;
   ticketTtlSeconds: number;
   secretServer: SecretServerSettings;
+  accessPolicy: AccessPolicy;
 };
 
 function secretServerSettings(raw: z.infer<typeof rawSchema>): SecretServerSettings {
@@ -126,6 +130,7 @@ export function loadConfig(env: Record<string, unknown>): Config {
     publicUrl: raw.data.PUBLIC_URL,
     ticketTtlSeconds: raw.data.TICKET_TTL_SECONDS,
     secretServer,
+    accessPolicy: raw.data.ACCESS_POLICY,
   };
   cache.set(env, config);
   return config;

@@ -1,0 +1,61 @@
+// ACCESS_POLICY: who may ask for which secrets. Deny by default: a secret is allowed only when
+// some rule names the caller (by group, email or subject) and the secret (by path glob or id).
+// Pure functions, no I/O; evaluated at mint and again at redemption.
+import { z } from "zod";
+import { matchesGlob } from "./glob";
+
+const AccessRule = z
+  .object({
+    groups: z.array(z.string().min(1)).optional(),
+    emails: z.array(z.string().min(1)).optional(),
+    subjects: z.array(z.string().min(1)).optional(),
+    paths: z.array(z.string().min(1)).optional(),
+    ids: z.array(z.number().int().positive()).optional(),
+  })
+  .strict()
+  .refine((r) => r.groups?.length || r.emails?.length || r.subjects?.length, {
+    message: "each rule must name groups, emails or subjects",
+  })
+  .refine((r) => r.paths?.length || r.ids?.length, { message: "each rule must name paths or ids" });
+
+export const AccessPolicy = z.array(AccessRule);
+export type AccessPolicy = z.infer<typeof AccessPolicy>;
+export type AccessRule = z.infer<typeof AccessRule>;
+
+export type Identity = { sub: string; email?: string | undefined; groups: readonly string[] };
+export type SecretLocation = { id: number; path: string };
+
+/** `\Payments\stripe`, `/Payments/stripe/` and `Payments/stripe` all become `Payments/stripe`. */
+export function normalizeSecretPath(path: string): string {
+  return path.replaceAll("\\", "/").replace(/\/{2,}/g, "/").replace(/^\/|\/$/g, "");
+}
+
+const lower = (s: string) => s.toLowerCase();
+
+function namesCaller(rule: AccessRule, who: Identity): boolean {
+  // Emails compare case-insensitively (the domain part always is, and IdPs differ on the local
+  // part); groups and subjects are opaque identifiers and compare exactly.
+  const email = who.email === undefined ? undefined : lower(who.email);
+  return (
+    (rule.subjects?.includes(who.sub) ?? false) ||
+    (email !== undefined && (rule.emails?.some((e) => lower(e) === email) ?? false)) ||
+    (rule.groups?.some((g) => who.groups.includes(g)) ?? false)
+  );
+}
+
+function namesSecret(rule: AccessRule, secret: SecretLocation): boolean {
+  const path = normalizeSecretPath(secret.path);
+  return (
+    (rule.ids?.includes(secret.id) ?? false) ||
+    (rule.paths?.some((glob) => matchesGlob(normalizeSecretPath(glob), path)) ?? false)
+  );
+}
+
+export function isAllowed(policy: AccessPolicy, who: Identity, secret: SecretLocation): boolean {
+  return policy.some((rule) => namesCaller(rule, who) && namesSecret(rule, secret));
+}
+
+/** The rules that apply to the caller: what `whoami` and `search_secrets` show. */
+export function rulesFor(policy: AccessPolicy, who: Identity): AccessRule[] {
+  return policy.filter((rule) => namesCaller(rule, who));
+}
