@@ -1,0 +1,27 @@
+// The one place where errors become HTTP responses. Only the stable code and the public message
+// go on the wire; anything else (a bug, an upstream body) becomes a bare 500.
+import type { Context } from "hono";
+import { ClaimcheckError } from "../errors";
+import { logEvent } from "../log";
+
+export const NO_STORE_HEADERS = {
+  "Cache-Control": "no-store",
+  Pragma: "no-cache",
+  "Referrer-Policy": "no-referrer",
+  "X-Content-Type-Options": "nosniff",
+} as const;
+
+export function errorResponse(err: unknown): Response {
+  const known = err instanceof ClaimcheckError ? err : undefined;
+  if (!known) logEvent("error", "unhandled", { error: err instanceof Error ? err.name : typeof err });
+  const body = known ? known.toJSON() : { error: "INTERNAL", message: "Internal error." };
+  const headers: Record<string, string> = { ...NO_STORE_HEADERS, "Content-Type": "application/json" };
+  if (known?.retryAfter !== undefined) headers["Retry-After"] = String(Math.ceil(known.retryAfter));
+  if (known?.code === "UNAUTHORIZED" || known?.code === "TICKET_INVALID") headers["WWW-Authenticate"] = 'Bearer error="invalid_token"';
+  return new Response(JSON.stringify(body), { status: known?.status ?? 500, headers });
+}
+
+/** Hono's onError: every thrown error goes through errorResponse. */
+export function onError(err: Error, _c: Context): Response {
+  return errorResponse(err);
+}

@@ -1,0 +1,50 @@
+// Minting: the only way a ticket comes to exist. The caller (an MCP tool) has already checked
+// the access policy; this stores the record in the session's TicketStore and audits the mint.
+import { describeTicket, recordAudit, type AuditEvent } from "../audit/audit-log";
+import type { Identity, SecretLocation } from "../policy/access-policy";
+import { createTicket, hashTicket, ticketIdOf } from "./ticket-format";
+import type { TicketRecord } from "./ticket-record";
+
+export type MintRequest = {
+  /** Names the session's TicketStore (e.g. the OAuth grant of one user and one client). */
+  session: string;
+  secret: SecretLocation;
+  fields: string[];
+  who: Identity;
+  clientId: string;
+  comment?: string | undefined;
+  ttlSeconds: number;
+};
+
+export type MintedTicket = { ticket: string; ticketId: string; expiresAt: number };
+
+export type RequestContext = { clientIp?: string | undefined; userAgent?: string | undefined };
+
+export function ticketStoreFor(env: Env, session: string): DurableObjectStub<import("./ticket-store").TicketStore> {
+  return env.TICKETS.get(env.TICKETS.idFromName(session));
+}
+
+export async function mintTicket(env: Env, req: MintRequest, context: RequestContext = {}): Promise<MintedTicket> {
+  const id = env.TICKETS.idFromName(req.session);
+  const ticket = createTicket(id.toString());
+  const hash = await hashTicket(ticket);
+  const now = Date.now();
+  const record: TicketRecord = {
+    secretId: req.secret.id,
+    secretPath: req.secret.path,
+    fields: req.fields,
+    subject: req.who.sub,
+    email: req.who.email,
+    groups: [...req.who.groups],
+    clientId: req.clientId,
+    session: req.session,
+    comment: req.comment,
+    createdAt: now,
+    expiresAt: now + req.ttlSeconds * 1000,
+  };
+  await env.TICKETS.get(id).mint(hash, record);
+  const ticketId = ticketIdOf(hash);
+  const event: AuditEvent = { event: "mint", outcome: "ok", at: now, ...describeTicket(record, ticketId), ...context };
+  await recordAudit(env.DB, event);
+  return { ticket, ticketId, expiresAt: record.expiresAt };
+}

@@ -1,0 +1,184 @@
+import { env } from "cloudflare:workers";
+import { Hono } from "hono";
+import { beforeEach, describe, expect, it } from "vitest";
+import { ClaimcheckError } from "../../../src/errors";
+import { onError } from "../../../src/http/error-response";
+import { redeemRoutes } from "../../../src/http/redeem";
+import { mintTicket } from "../../../src/tickets/mint-ticket";
+import { hashTicket, ticketIdOf } from "../../../src/tickets/ticket-format";
+import type { FieldSource } from "../../../src/tickets/redeem-ticket";
+
+const SEEDED = { password: `p@ss "w0rd" $HOME \`id\` %PATH% ü\n`, username: "sa" };
+const alice = { sub: "alice-sub", email: "alice@demo.test", groups: ["db-admins"] };
+
+/** A Secret Server stand-in for route tests: programmable failures, counts reads. */
+class ScriptedSource implements FieldSource {
+  failures: ClaimcheckError[] = [];
+  reads = 0;
+  requestedBy: string[] = [];
+  async readField(_id: number, slug: string, options: { requestedBy: string }) {
+    this.reads++;
+    this.requestedBy.push(options.requestedBy);
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+    return SEEDED[slug as keyof typeof SEEDED];
+  }
+}
+
+let source: ScriptedSource;
+let app: Hono<{ Bindings: Env }>;
+let session: string;
+
+beforeEach(() => {
+  source = new ScriptedSource();
+  app = new Hono<{ Bindings: Env }>().route("/", redeemRoutes(() => source));
+  app.onError(onError);
+  session = `session-${crypto.randomUUID()}`;
+});
+
+function mint(fields = ["password"], ttlSeconds = 120) {
+  return mintTicket(env, {
+    session,
+    secret: { id: 7, path: "db/prod" },
+    fields,
+    who: alice,
+    clientId: "client-1",
+    ttlSeconds,
+  });
+}
+
+function redeem(ticket: string, headers: Record<string, string> = {}) {
+  return app.request("/redeem", { method: "POST", headers: { Authorization: `Bearer ${ticket}`, ...headers } }, env);
+}
+
+async function auditRows() {
+  const { results } = await env.DB.prepare("SELECT * FROM audit_events WHERE session = ? ORDER BY id").bind(session).all();
+  return results as Record<string, unknown>[];
+}
+
+describe("POST /redeem", () => {
+  it("releases the value once, as text/plain, never cached", async () => {
+    const { ticket } = await mint();
+    const res = await redeem(ticket);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Type")).toMatch(/^text\/plain/);
+    expect(res.headers.get("Cache-Control")).toBe("no-store");
+    expect(await res.text()).toBe(SEEDED.password);
+  });
+
+  it("answers every field as JSON when asked", async () => {
+    const { ticket } = await mint(["username", "password"]);
+    const res = await redeem(ticket, { Accept: "application/json" });
+    expect(await res.json()).toEqual({ secret_id: 7, fields: SEEDED });
+  });
+
+  it("gives unknown, forged and used tickets the same 401, and audits which it was", async () => {
+    const used = (await mint()).ticket;
+    await redeem(used);
+    const unknown = used.slice(0, -4) + "AAAA";
+    const forged = `cct_${"ab".repeat(32)}_${"A".repeat(43)}`;
+
+    const bodies = [];
+    for (const t of [used, unknown, forged]) {
+      const res = await redeem(t);
+      expect(res.status).toBe(401);
+      bodies.push(await res.text());
+    }
+    expect(new Set(bodies).size).toBe(1);
+    expect(bodies[0]).not.toContain(used);
+
+    const events = (await auditRows()).map((r) => `${r.event}:${r.outcome}`);
+    expect(events).toContain("replay:used");
+    const unknownId = ticketIdOf(await hashTicket(unknown));
+    const row = await env.DB.prepare("SELECT event, outcome FROM audit_events WHERE ticket_id = ?").bind(unknownId).first();
+    expect(row).toEqual({ event: "deny", outcome: "unknown" });
+  });
+
+  it("records a second use of a redeemed ticket as a replay naming the original requester", async () => {
+    const { ticket, ticketId } = await mint();
+    expect((await redeem(ticket)).status).toBe(200);
+    expect((await redeem(ticket)).status).toBe(401);
+    const replay = (await auditRows()).find((r) => r.event === "replay");
+    expect(replay).toMatchObject({ subject: "alice-sub", email: "alice@demo.test", ticket_id: ticketId, secret_id: 7 });
+  });
+
+  it("lets exactly one of 100 concurrent redemptions succeed", async () => {
+    const { ticket } = await mint();
+    const responses = await Promise.all(Array.from({ length: 100 }, () => redeem(ticket)));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.every((s) => s === 200 || s === 401 || s === 409)).toBe(true);
+    expect((await auditRows()).filter((r) => r.event === "redeem")).toHaveLength(1);
+  });
+
+  it("does not burn the ticket when Secret Server fails transiently", async () => {
+    const { ticket } = await mint();
+    source.failures.push(new ClaimcheckError("UPSTREAM_UNAVAILABLE", { detail: "503" }));
+    const failed = await redeem(ticket);
+    expect(failed.status).toBe(502);
+    expect(await failed.json()).toEqual({ error: "UPSTREAM_UNAVAILABLE", message: expect.any(String) });
+    const retried = await redeem(ticket);
+    expect(retried.status).toBe(200);
+    expect(await retried.text()).toBe(SEEDED.password);
+    expect((await redeem(ticket)).status).toBe(401);
+    const events = (await auditRows()).map((r) => `${r.event}:${r.outcome}`);
+    expect(events).toEqual(["mint:ok", "upstream_error:UPSTREAM_UNAVAILABLE", "redeem:ok", "replay:used"]);
+  });
+
+  it("passes Retry-After through when Secret Server is rate limiting", async () => {
+    const { ticket } = await mint();
+    source.failures.push(new ClaimcheckError("RATE_LIMITED", { retryAfter: 3 }));
+    const res = await redeem(ticket);
+    expect(res.status).toBe(429);
+    expect(res.headers.get("Retry-After")).toBe("3");
+  });
+
+  it("checks the policy again at redemption", async () => {
+    const { ticket } = await mint();
+    const strict = new Hono<{ Bindings: Env }>().route("/", redeemRoutes(() => source));
+    strict.onError(onError);
+    const res = await strict.request("/redeem", { method: "POST", headers: { Authorization: `Bearer ${ticket}` } }, { ...env, ACCESS_POLICY: "[]" });
+    expect(res.status).toBe(403);
+    expect(source.reads).toBe(0);
+    expect((await auditRows()).map((r) => `${r.event}:${r.outcome}`)).toContain("deny:FORBIDDEN");
+  });
+
+  it("names the human in Secret Server's own audit comment", async () => {
+    const { ticket, ticketId } = await mint();
+    await redeem(ticket);
+    expect(source.requestedBy[0]).toContain("alice@demo.test");
+    expect(source.requestedBy[0]).toContain(ticketId);
+    expect(source.requestedBy[0]).not.toContain(ticket);
+  });
+
+  it("refuses a missing or malformed Authorization header", async () => {
+    for (const headers of [{}, { Authorization: "Basic abc" }, { Authorization: `Bearer ${"a".repeat(20_000)}` }]) {
+      const res = await app.request("/redeem", { method: "POST", headers }, env);
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ error: "UNAUTHORIZED" });
+    }
+  });
+
+  it("keeps every seeded value and ticket out of the audit rows", async () => {
+    const { ticket } = await mint(["username", "password"]);
+    await redeem(ticket, { Accept: "application/json" });
+    await redeem(ticket);
+    const dump = JSON.stringify(await auditRows());
+    expect(dump).not.toContain(SEEDED.password);
+    expect(dump).not.toContain(ticket);
+    expect(dump).not.toContain(ticket.split("_").at(-1));
+  });
+});
+
+describe("POST /lookup", () => {
+  it("tells validity and expiry without consuming the ticket", async () => {
+    const { ticket, expiresAt } = await mint();
+    for (let i = 0; i < 2; i++) {
+      const res = await app.request("/lookup", { method: "POST", headers: { Authorization: `Bearer ${ticket}` } }, env);
+      expect(await res.json()).toEqual({ valid: true, created_at: expect.any(String), expires_at: new Date(expiresAt).toISOString() });
+    }
+    expect((await redeem(ticket)).status).toBe(200);
+    const after = await app.request("/lookup", { method: "POST", headers: { Authorization: `Bearer ${ticket}` } }, env);
+    expect(after.status).toBe(401);
+  });
+});
