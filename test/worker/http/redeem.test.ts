@@ -152,7 +152,8 @@ describe("POST /redeem", () => {
   });
 
   it("refuses a missing or malformed Authorization header", async () => {
-    for (const headers of [{}, { Authorization: "Basic abc" }, { Authorization: `Bearer ${"a".repeat(20_000)}` }]) {
+    const cases: Record<string, string>[] = [{}, { Authorization: "Basic abc" }, { Authorization: `Bearer ${"a".repeat(20_000)}` }];
+    for (const headers of cases) {
       const res = await app.request("/redeem", { method: "POST", headers }, env);
       expect(res.status).toBe(401);
       expect(await res.json()).toMatchObject({ error: "UNAUTHORIZED" });
