@@ -1,0 +1,196 @@
+// The /api/v1 routes the claimcheck client uses: secrets by id or path, one field, search, state,
+// comment-restricted reads, check-out/check-in, folders, and the secret's own audit trail.
+import {
+  accessDenied,
+  checkedOutByOther,
+  checkOutRequired,
+  commentRequired,
+  fieldNotFound,
+  folderModel,
+  json,
+  page,
+  secretModel,
+  secretSummary,
+  stateModel,
+  unauthorized,
+} from "./shapes.ts";
+import { bearerPrincipal } from "./auth.ts";
+import type { SeedSecret } from "./seed.ts";
+import type { Principal, Store } from "./store.ts";
+
+type Ctx = { store: Store; request: Request; url: URL; principal: Principal };
+
+/** ASP.NET binds query parameters case-insensitively. */
+function param(url: URL, name: string): string | undefined {
+  for (const [key, value] of url.searchParams) if (key.toLowerCase() === name.toLowerCase()) return value;
+  return undefined;
+}
+
+function intParam(url: URL, name: string, fallback: number): number {
+  const n = Number.parseInt(param(url, name) ?? "", 10);
+  return Number.isFinite(n) && n >= 0 ? n : fallback;
+}
+
+/** `db/prod`, `\db\prod\` and `\\db\\prod` all name the same secret; names compare case-insensitively. */
+function normalisePath(path: string): string {
+  return `\\${path.split(/[\\/]+/).filter(Boolean).join("\\")}`.toLowerCase();
+}
+
+function findSecret(ctx: Ctx, id: number): SeedSecret | undefined {
+  if (id !== 0) return ctx.store.secrets.get(id);
+  const wanted = normalisePath(param(ctx.url, "secretPath") ?? "");
+  for (const secret of ctx.store.secrets.values()) {
+    const path = `${ctx.store.folderPath(secret.folderId)}\\${secret.name}`;
+    if (normalisePath(path) === wanted) return secret;
+  }
+  return undefined;
+}
+
+/** The checks Secret Server makes before it shows a value, in its order. */
+function viewGate(ctx: Ctx, secret: SeedSecret, comment: string | undefined): Response | undefined {
+  if (secret.checkOutEnabled && ctx.store.checkedOutBy(secret.id) !== ctx.principal.username) return checkOutRequired();
+  if (secret.requiresComment && !comment?.trim()) return commentRequired();
+  return undefined;
+}
+
+function recordView(ctx: Ctx, secret: SeedSecret, comment: string | undefined): void {
+  ctx.store.stats.secretReads++;
+  ctx.store.audit(secret.id, ctx.principal, "VIEW", comment);
+}
+
+function fieldAnswer(ctx: Ctx, secret: SeedSecret, slug: string, comment: string | undefined): Response {
+  const item = secret.items.find((i) => i.slug === slug.toLowerCase());
+  if (!item) return fieldNotFound();
+  const gate = viewGate(ctx, secret, comment);
+  if (gate) return gate;
+  recordView(ctx, secret, comment);
+  if (item.isFile) {
+    return new Response(item.itemValue, {
+      headers: {
+        "content-type": "application/octet-stream",
+        "content-disposition": `attachment; filename="${item.filename ?? "attachment.bin"}"`,
+      },
+    });
+  }
+  return json(item.itemValue);
+}
+
+async function commentArgs(request: Request): Promise<{ comment?: string; forceCheckIn?: boolean }> {
+  const text = await request.text();
+  if (!text.trim()) return {};
+  try {
+    const body = JSON.parse(text) as { comment?: unknown; forceCheckIn?: unknown };
+    return {
+      ...(typeof body.comment === "string" ? { comment: body.comment } : {}),
+      ...(body.forceCheckIn === true ? { forceCheckIn: true } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
+
+function search(ctx: Ctx): Response {
+  const text = (param(ctx.url, "filter.searchText") ?? "").toLowerCase();
+  const exact = param(ctx.url, "filter.isExactMatch") === "true";
+  const folderId = param(ctx.url, "filter.folderId");
+  const includeSub = param(ctx.url, "filter.includeSubFolders") === "true";
+  const inFolder = (secret: SeedSecret) => {
+    if (folderId === undefined) return true;
+    const root = ctx.store.folderPath(Number(folderId)).toLowerCase();
+    const own = ctx.store.folderPath(secret.folderId).toLowerCase();
+    return includeSub ? own === root || own.startsWith(`${root}\\`) : secret.folderId === Number(folderId);
+  };
+  const matches = [...ctx.store.secrets.values()]
+    .filter((s) => ctx.store.canSee(ctx.principal, s))
+    .filter((s) => (exact ? s.name.toLowerCase() === text : s.name.toLowerCase().includes(text)))
+    .filter(inFolder)
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((s) => secretSummary(ctx.store, s));
+  return json(page(matches, intParam(ctx.url, "skip", 0), intParam(ctx.url, "take", 10)));
+}
+
+function folder(ctx: Ctx, id: number): Response {
+  let folderId = id;
+  if (id === 0) {
+    const wanted = normalisePath(param(ctx.url, "folderPath") ?? "");
+    folderId = [...ctx.store.folders.keys()].find((f) => normalisePath(ctx.store.folderPath(f)) === wanted) ?? -1;
+  }
+  const model = folderModel(ctx.store, folderId);
+  return model ? json(model) : accessDenied();
+}
+
+async function secretRoute(ctx: Ctx, secret: SeedSecret, rest: string): Promise<Response | undefined> {
+  const { store, request, url, principal } = ctx;
+  const method = request.method;
+  if (rest === "" && method === "GET") {
+    const comment = param(url, "autoComment");
+    const gate = viewGate(ctx, secret, comment);
+    if (gate) return gate;
+    recordView(ctx, secret, comment);
+    return json(secretModel(store, secret));
+  }
+  const field = /^\/fields\/([^/]+)$/.exec(rest);
+  if (field && method === "GET") return fieldAnswer(ctx, secret, decodeURIComponent(field[1]!), param(url, "autoComment"));
+  const restrictedField = /^\/restricted\/fields\/([^/]+)$/.exec(rest);
+  if (restrictedField && method === "POST") {
+    const { comment } = await commentArgs(request);
+    return fieldAnswer(ctx, secret, decodeURIComponent(restrictedField[1]!), comment);
+  }
+  if (rest === "/restricted" && method === "POST") {
+    const { comment } = await commentArgs(request);
+    const gate = viewGate(ctx, secret, comment);
+    if (gate) return gate;
+    recordView(ctx, secret, comment);
+    return json(secretModel(store, secret));
+  }
+  if (rest === "/state" && method === "GET") return json(stateModel(store, secret, principal));
+  if (rest === "/audits" && method === "GET") {
+    const records = store.auditsFor(secret.id).map((a) => ({
+      ...a,
+      actionForDisplay: a.action,
+      databaseName: null,
+      ticketNumber: null,
+      status: null,
+      hasProxySessionData: false,
+      recordingSessionId: null,
+    }));
+    return json(page(records, intParam(url, "skip", 0), intParam(url, "take", 10)));
+  }
+  if (rest === "/check-out" && method === "POST") {
+    const holder = store.checkedOutBy(secret.id);
+    if (holder !== undefined && holder !== principal.username) return checkedOutByOther();
+    store.checkOut(secret.id, principal.username);
+    store.audit(secret.id, principal, "CHECKOUT", undefined);
+    return json({ responseCodes: [] });
+  }
+  if (rest === "/check-in" && method === "POST") {
+    const { comment, forceCheckIn } = await commentArgs(request);
+    const holder = store.checkedOutBy(secret.id);
+    if (holder !== undefined && holder !== principal.username && !forceCheckIn) return checkedOutByOther();
+    store.checkIn(secret.id);
+    store.audit(secret.id, principal, "CHECKIN", comment);
+    return json(secretSummary(store, secret));
+  }
+  return undefined;
+}
+
+/** Handles /api/v1/*; undefined when no route matches (the caller answers 404). */
+export async function apiRoute(store: Store, request: Request, url: URL): Promise<Response | undefined> {
+  const path = url.pathname.replace(/^\/api\/v1/i, "");
+  if (path.toLowerCase() === "/healthcheck" && request.method === "GET") {
+    const now = new Date().toISOString();
+    return json({ healthy: true, databaseMismatch: false, readOnlyMode: false, now, utcNow: now });
+  }
+  const principal = bearerPrincipal(store, request);
+  if (!principal) return unauthorized();
+  const ctx: Ctx = { store, request, url, principal };
+
+  if (/^\/secrets\/?$/i.test(path) && request.method === "GET") return search(ctx);
+  const folderMatch = /^\/folders\/(\d+)$/i.exec(path);
+  if (folderMatch && request.method === "GET") return folder(ctx, Number(folderMatch[1]));
+  const secretMatch = /^\/secrets\/(\d+)(\/.*)?$/i.exec(path);
+  if (!secretMatch) return undefined;
+  const secret = findSecret(ctx, Number(secretMatch[1]));
+  if (!secret || !store.canSee(principal, secret)) return accessDenied();
+  return secretRoute(ctx, secret, (secretMatch[2] ?? "").replace(/\/$/, ""));
+}

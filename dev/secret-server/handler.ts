@@ -1,0 +1,104 @@
+// The stand-in as a web-standard `(Request) => Promise<Response>` function: routes to the token
+// endpoints, the vault broker, /api/v1 and the stand-in's own admin API, and applies injected faults.
+// No Node APIs here, so it can also run inside a Worker or any fetch-style server.
+import { apiRoute } from "./api.ts";
+import { passwordTokenEndpoint, platformTokenEndpoint, vaultsEndpoint } from "./auth.ts";
+import { createFaults, faultRequestSchema } from "./faults.ts";
+import { parseSeed, type Seed, type SeedFile } from "./seed.ts";
+import { json } from "./shapes.ts";
+import { createStore, type Store } from "./store.ts";
+
+export type StandInStats = {
+  requests: number;
+  tokenRequests: number;
+  secretReads: number;
+  pendingFaults: number;
+  checkedOut: Record<number, string>;
+};
+
+export type SecretServerHandler = {
+  fetch(request: Request): Promise<Response>;
+  stats(): StandInStats;
+  reset(): void;
+  /** Releases hung requests; call before closing the server. */
+  dispose(): void;
+};
+
+const ADMIN_PREFIX = "/_stand-in/";
+
+export function createSecretServerHandler(seedFile: SeedFile): SecretServerHandler {
+  const seed: Seed = parseSeed(seedFile);
+  let store: Store = createStore(seed);
+  const faults = createFaults();
+
+  const stats = (): StandInStats => ({
+    ...store.stats,
+    pendingFaults: faults.pending(),
+    checkedOut: store.checkOuts(),
+  });
+  const reset = () => {
+    faults.clear();
+    store = createStore(seed);
+  };
+
+  async function admin(request: Request, path: string): Promise<Response> {
+    if (path === "stats" && request.method === "GET") return json(stats());
+    if (path === "seed" && request.method === "GET") return json(seed);
+    if (path === "reset" && request.method === "POST") {
+      reset();
+      return json({ ok: true });
+    }
+    if (path === "faults" && request.method === "POST") {
+      const parsed = faultRequestSchema.safeParse(await request.json().catch(() => undefined));
+      if (!parsed.success) return json({ error: "invalid fault request", issues: parsed.error.issues }, 400);
+      const { faults: added, latencyMs, tokenLifetimeSeconds, expireTokens } = parsed.data;
+      faults.add(added);
+      if (latencyMs !== undefined) faults.latencyMs = latencyMs;
+      if (tokenLifetimeSeconds !== undefined) store.tokenLifetimeSeconds = tokenLifetimeSeconds;
+      if (expireTokens) store.expireAllTokens();
+      return json({ ok: true, pendingFaults: faults.pending() });
+    }
+    return json({ error: "no such stand-in route" }, 404);
+  }
+
+  /** A seeded value for injected 500s to echo, like a real stack trace might. */
+  function leakBait(pathname: string): string | undefined {
+    const id = Number(/\/secrets\/(\d+)/i.exec(pathname)?.[1] ?? 11);
+    const secret = store.secrets.get(id) ?? store.secrets.values().next().value;
+    return secret?.items.find((i) => i.isPassword)?.itemValue;
+  }
+
+  async function route(request: Request, url: URL): Promise<Response> {
+    const path = url.pathname.toLowerCase();
+    if (path === "/oauth2/token" && request.method === "POST") {
+      store.stats.tokenRequests++;
+      return passwordTokenEndpoint(store, request);
+    }
+    if (path === "/identity/api/oauth2/token/xpmplatform" && request.method === "POST") {
+      store.stats.tokenRequests++;
+      return platformTokenEndpoint(store, request);
+    }
+    if (path === "/vaultbroker/api/vaults" && request.method === "GET") return vaultsEndpoint(store, request);
+    if (path === "/health" && request.method === "GET") return json({ healthy: true });
+    if (path.startsWith("/api/v1/")) {
+      const answer = await apiRoute(store, request, url);
+      if (answer) return answer;
+    }
+    return json({ message: `No HTTP resource was found that matches the request URI '${url.pathname}'.` }, 404);
+  }
+
+  return {
+    async fetch(request) {
+      const url = new URL(request.url);
+      if (url.pathname.startsWith(ADMIN_PREFIX)) return admin(request, url.pathname.slice(ADMIN_PREFIX.length));
+      store.stats.requests++;
+      if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+      const fault = faults.take(url.pathname);
+      if (fault) return faults.answer(fault, leakBait(url.pathname));
+      return route(request, url);
+    },
+    stats,
+    reset,
+    dispose: () => faults.releaseHung(),
+  };
+}

@@ -1,0 +1,191 @@
+// The JSON shapes Secret Server answers with (camelCase, as in the REST API spec and the SDKs).
+// Only shapes live here; which route answers with which shape is in api.ts.
+import type { Principal, Store } from "./store.ts";
+import type { SeedItem, SeedSecret } from "./seed.ts";
+
+/** What Secret Server puts in a file item's itemValue: the content only comes from /fields/{slug}. */
+export const FILE_ITEM_PLACEHOLDER = "*** Not Valid For Display ***";
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+  });
+}
+
+/** 400 with the spec's BadRequestResponse shape. */
+export function badRequest(errorCode: string, message: string): Response {
+  return json({ errorCode, message, messageDetail: null, modelState: null }, 400);
+}
+
+// Secret Server answers "Access Denied" both for a secret the caller may not see and for one that
+// does not exist: there is no distinct 404.
+export const accessDenied = () => badRequest("API_AccessDenied", "Access Denied");
+export const commentRequired = () =>
+  badRequest("API_ValidateSecretAccessCommentRequired", "The requested Secret requires a comment when viewed.");
+export const checkOutRequired = () =>
+  badRequest("API_CheckOutRequired", "The requested Secret must be checked out before it can be viewed.");
+export const checkedOutByOther = () =>
+  badRequest("API_SecretCheckedOutByAnotherUser", "The Secret is checked out by another user.");
+export const fieldNotFound = () => badRequest("API_FieldNotFound", "The requested field does not exist on this Secret.");
+
+/** ASP.NET Web API's answer to a missing, unknown or expired bearer token. */
+export const unauthorized = () => json({ message: "Authorization has been denied for this request." }, 401);
+
+function itemModel(item: SeedItem, index: number, secret: SeedSecret) {
+  return {
+    itemId: secret.id * 100 + index,
+    fieldId: item.fieldId,
+    fileAttachmentId: item.isFile ? (item.fileAttachmentId ?? secret.id * 100 + index) : null,
+    fieldName: item.fieldName,
+    slug: item.slug,
+    fieldDescription: `The ${item.fieldName.toLowerCase()} of the secret.`,
+    filename: item.isFile ? (item.filename ?? "attachment.bin") : null,
+    itemValue: item.isFile ? FILE_ITEM_PLACEHOLDER : item.itemValue,
+    isFile: item.isFile,
+    isNotes: item.isNotes,
+    isPassword: item.isPassword,
+    isList: false,
+    listType: "None",
+  };
+}
+
+function checkOutFields(store: Store, secret: SeedSecret) {
+  const holder = store.checkedOutBy(secret.id);
+  return {
+    checkedOut: holder !== undefined,
+    checkOutEnabled: secret.checkOutEnabled,
+    checkOutIntervalMinutes: secret.checkOutEnabled ? (secret.checkOutIntervalMinutes ?? 30) : -1,
+    checkOutUserDisplayName: holder === undefined ? "" : store.displayName(holder),
+  };
+}
+
+export function secretModel(store: Store, secret: SeedSecret) {
+  return {
+    id: secret.id,
+    name: secret.name,
+    secretTemplateId: secret.secretTemplateId,
+    secretTemplateName: secret.secretTemplateName,
+    folderId: secret.folderId,
+    siteId: 1,
+    active: true,
+    ...checkOutFields(store, secret),
+    requiresComment: secret.requiresComment,
+    requiresApprovalForAccess: false,
+    isRestricted: secret.requiresComment || secret.checkOutEnabled,
+    isDoubleLock: false,
+    doubleLockId: -1,
+    autoChangeEnabled: false,
+    isOutOfSync: false,
+    outOfSyncReason: "",
+    lastHeartBeatStatus: "Pending",
+    lastHeartBeatCheck: null,
+    lastPasswordChangeAttempt: "0001-01-01T00:00:00",
+    enableInheritPermissions: true,
+    enableInheritSecretPolicy: true,
+    secretPolicyId: -1,
+    passwordTypeWebScriptId: -1,
+    launcherConnectAsSecretId: -1,
+    proxyEnabled: false,
+    sessionRecordingEnabled: false,
+    webLauncherRequiresIncognitoMode: false,
+    responseCodes: [],
+    items: secret.items.map((item, i) => itemModel(item, i, secret)),
+  };
+}
+
+/** A search record: the summary Secret Server lists, never with field values. */
+export function secretSummary(store: Store, secret: SeedSecret) {
+  return {
+    id: secret.id,
+    name: secret.name,
+    secretTemplateId: secret.secretTemplateId,
+    secretTemplateName: secret.secretTemplateName,
+    folderId: secret.folderId,
+    siteId: 1,
+    active: true,
+    ...checkOutFields(store, secret),
+    isRestricted: secret.requiresComment || secret.checkOutEnabled,
+    isOutOfSync: false,
+    outOfSyncReason: "",
+    lastHeartBeatStatus: "Pending",
+    lastPasswordChangeAttempt: null,
+    lastAccessed: null,
+    requiresApproval: false,
+    requiresComment: secret.requiresComment,
+    inheritsPermissions: true,
+    hidePassword: false,
+    hasLauncher: false,
+    doubleLockEnabled: false,
+    autoChangeEnabled: false,
+    createDate: "2024-01-15T09:30:00",
+    daysUntilExpiration: null,
+    extendedFields: null,
+    responseCodes: [],
+  };
+}
+
+export function folderModel(store: Store, folderId: number) {
+  const folder = store.folders.get(folderId);
+  if (!folder) return undefined;
+  return {
+    id: folder.id,
+    folderName: folder.folderName,
+    folderPath: store.folderPath(folder.id),
+    parentFolderId: folder.parentFolderId,
+    folderTypeId: 1,
+    secretPolicyId: -1,
+    inheritSecretPolicy: true,
+    inheritPermissions: true,
+    childFolders: null,
+    secretTemplates: null,
+  };
+}
+
+function secretState(secret: SeedSecret, checkedOutByCaller: boolean): string {
+  const needsCheckOut = secret.checkOutEnabled && !checkedOutByCaller;
+  if (needsCheckOut && secret.requiresComment) return "RequiresCheckoutAndComment";
+  if (needsCheckOut) return "RequiresCheckout";
+  if (secret.requiresComment) return "RequiresComment";
+  return "None";
+}
+
+export function stateModel(store: Store, secret: SeedSecret, caller: Principal) {
+  const holder = store.checkedOutBy(secret.id);
+  const folder = store.folders.get(secret.folderId);
+  return {
+    id: secret.id,
+    secretName: secret.name,
+    folderId: secret.folderId,
+    folderName: folder?.folderName ?? null,
+    isActive: true,
+    isCheckedOut: holder !== undefined,
+    isCheckedOutByCurrentUser: holder === caller.username,
+    checkedOutUserDisplayName: holder === undefined ? null : store.displayName(holder),
+    checkOutIntervalMinutes: secret.checkOutEnabled ? (secret.checkOutIntervalMinutes ?? 30) : null,
+    secretState: secretState(secret, holder === caller.username),
+    role: "View",
+    passwordChangePending: false,
+  };
+}
+
+/** The paging envelope every Secret Server list answers with. */
+export function page<T>(all: T[], skip: number, take: number) {
+  const records = all.slice(skip, skip + take);
+  return {
+    records,
+    total: all.length,
+    skip,
+    take,
+    pageCount: take > 0 ? Math.ceil(all.length / take) : 0,
+    currentPage: take > 0 ? Math.floor(skip / take) + 1 : 1,
+    batchCount: records.length,
+    prevSkip: Math.max(0, skip - take),
+    nextSkip: skip + take,
+    hasPrev: skip > 0,
+    hasNext: skip + take < all.length,
+    sortBy: [],
+    success: true,
+    severity: "None",
+  };
+}

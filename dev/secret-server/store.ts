@@ -1,0 +1,127 @@
+// The stand-in's mutable state: issued tokens, check-outs and Secret Server's own audit trail.
+// Rebuilt from the seed on reset, so every test starts from the same world.
+import type { Seed, SeedFolder, SeedSecret } from "./seed.ts";
+
+export type Principal = { username: string; displayName: string };
+
+export type AuditRecord = {
+  id: number;
+  secretId: number;
+  action: string;
+  byUserDisplayName: string;
+  username: string;
+  dateRecorded: string;
+  notes: string | null;
+};
+
+type IssuedToken = { principal: Principal; expiresAt: number };
+
+export type Store = ReturnType<typeof createStore>;
+
+export function createStore(seed: Seed) {
+  const folders = new Map(seed.folders.map((f) => [f.id, f]));
+  const secrets = new Map(seed.secrets.map((s) => [s.id, s]));
+  const checkedOutBy = new Map<number, string>();
+  for (const s of seed.secrets) if (s.checkedOutBy) checkedOutBy.set(s.id, s.checkedOutBy);
+  const tokens = new Map<string, IssuedToken>();
+  const refreshTokens = new Map<string, Principal>();
+  const audits: AuditRecord[] = [];
+  let tokenLifetimeSeconds = seed.settings.tokenLifetimeSeconds;
+  /** Counters tests read to prove caching: one token per lifetime, one read per redemption. */
+  const stats = { requests: 0, tokenRequests: 0, secretReads: 0 };
+
+  function folderPath(folderId: number): string {
+    const parts: string[] = [];
+    let folder: SeedFolder | undefined = folders.get(folderId);
+    // Bounded walk: a cycle in a hand-written seed must not hang the stand-in.
+    for (let depth = 0; folder && depth < 32; depth++) {
+      parts.unshift(folder.folderName);
+      folder = folders.get(folder.parentFolderId);
+    }
+    return `\\${parts.join("\\")}`;
+  }
+
+  function displayName(username: string): string {
+    return seed.users.find((u) => u.username === username)?.displayName ?? username;
+  }
+
+  return {
+    seed,
+    folders,
+    secrets,
+    folderPath,
+    displayName,
+    stats,
+
+    get tokenLifetimeSeconds() {
+      return tokenLifetimeSeconds;
+    },
+    set tokenLifetimeSeconds(seconds: number) {
+      tokenLifetimeSeconds = seconds;
+    },
+
+    issueToken(principal: Principal): { accessToken: string; refreshToken: string; expiresIn: number } {
+      const accessToken = randomToken();
+      const refreshToken = randomToken();
+      tokens.set(accessToken, { principal, expiresAt: Date.now() + tokenLifetimeSeconds * 1000 });
+      refreshTokens.set(refreshToken, principal);
+      return { accessToken, refreshToken, expiresIn: tokenLifetimeSeconds };
+    },
+
+    /** Refresh tokens are single use, as in Secret Server. */
+    redeemRefreshToken(refreshToken: string): Principal | undefined {
+      const principal = refreshTokens.get(refreshToken);
+      refreshTokens.delete(refreshToken);
+      return principal;
+    },
+
+    principalFor(accessToken: string): Principal | undefined {
+      const issued = tokens.get(accessToken);
+      if (!issued || issued.expiresAt <= Date.now()) return undefined;
+      return issued.principal;
+    },
+
+    expireAllTokens(): void {
+      tokens.clear();
+      refreshTokens.clear();
+    },
+
+    canSee(principal: Principal, secret: SeedSecret): boolean {
+      return secret.allowedUsers === undefined || secret.allowedUsers.includes(principal.username);
+    },
+
+    checkedOutBy(secretId: number): string | undefined {
+      return checkedOutBy.get(secretId);
+    },
+    checkOut(secretId: number, username: string): void {
+      checkedOutBy.set(secretId, username);
+    },
+    checkIn(secretId: number): void {
+      checkedOutBy.delete(secretId);
+    },
+    checkOuts(): Record<number, string> {
+      return Object.fromEntries(checkedOutBy);
+    },
+
+    audit(secretId: number, principal: Principal, action: string, notes: string | undefined): void {
+      audits.push({
+        id: audits.length + 1,
+        secretId,
+        action,
+        byUserDisplayName: principal.displayName,
+        username: principal.username,
+        dateRecorded: new Date().toISOString(),
+        notes: notes ?? null,
+      });
+    },
+    auditsFor(secretId: number): AuditRecord[] {
+      return audits.filter((a) => a.secretId === secretId).reverse();
+    },
+  };
+}
+
+function randomToken(): string {
+  // Web Crypto only, so the handler stays runnable outside Node.
+  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
