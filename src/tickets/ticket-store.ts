@@ -122,13 +122,12 @@ export class TicketStore extends DurableObject<Env> {
     this.sql.exec("UPDATE tickets SET lease_until = NULL WHERE hash = ? AND redeemed_at IS NULL", hash);
   }
 
-  /** Wipes every ticket of the session; returns the records of those that were still live. */
-  async revokeAll(): Promise<TicketRecord[]> {
-    const now = Date.now();
+  /** Wipes every ticket of the session; returns the ids and records of those that were still live. */
+  async revokeAll(): Promise<{ ticketId: string; record: TicketRecord }[]> {
     const live = this.sql
-      .exec<Row>("SELECT * FROM tickets WHERE redeemed_at IS NULL AND expires_at > ?", now)
+      .exec<Row>("SELECT * FROM tickets WHERE redeemed_at IS NULL AND expires_at > ?", Date.now())
       .toArray()
-      .map((row) => this.parseRecord(row));
+      .map((row) => ({ ticketId: ticketIdOf(row.hash), record: this.parseRecord(row) }));
     this.sql.exec("DELETE FROM tickets");
     await this.ctx.storage.deleteAlarm();
     return live;
