@@ -51,10 +51,9 @@ export async function platformTokenEndpoint(store: Store, request: Request): Pro
   return tokenAnswer(store, { username: client.clientId, displayName: client.displayName }, { scope: "xpmheadless" });
 }
 
-/** The vault broker names this stand-in itself as the default, active vault. */
-export function vaultsEndpoint(store: Store, request: Request): Response {
+/** The vault broker names this stand-in itself (`selfUrl`) as the default, active vault. */
+export function vaultsEndpoint(store: Store, request: Request, selfUrl: string): Response {
   if (!bearerPrincipal(store, request)) return unauthorized();
-  const origin = new URL(request.url).origin;
   return json({
     vaults: [
       {
@@ -63,7 +62,7 @@ export function vaultsEndpoint(store: Store, request: Request): Response {
         type: "SecretServer",
         isDefault: true,
         isActive: true,
-        connection: { url: origin, oAuthProfileId: "xpmheadless" },
+        connection: { url: selfUrl, oAuthProfileId: "xpmheadless" },
       },
     ],
   });

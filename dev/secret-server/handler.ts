@@ -26,8 +26,14 @@ export type SecretServerHandler = {
 
 const ADMIN_PREFIX = "/_stand-in/";
 
-export function createSecretServerHandler(seedFile: SeedFile): SecretServerHandler {
+export type HandlerOptions = {
+  /** Where this Secret Server lives under the origin, like `/SecretServer` or `/t/my-test`. */
+  basePath?: string;
+};
+
+export function createSecretServerHandler(seedFile: SeedFile, options: HandlerOptions = {}): SecretServerHandler {
   const seed: Seed = parseSeed(seedFile);
+  const basePath = options.basePath ?? "";
   let store: Store = createStore(seed);
   const faults = createFaults();
 
@@ -78,7 +84,9 @@ export function createSecretServerHandler(seedFile: SeedFile): SecretServerHandl
       store.stats.tokenRequests++;
       return platformTokenEndpoint(store, request);
     }
-    if (path === "/vaultbroker/api/vaults" && request.method === "GET") return vaultsEndpoint(store, request);
+    if (path === "/vaultbroker/api/vaults" && request.method === "GET") {
+      return vaultsEndpoint(store, request, `${url.origin}${basePath}`);
+    }
     if (path === "/health" && request.method === "GET") return json({ healthy: true });
     if (path.startsWith("/api/v1/")) {
       const answer = await apiRoute(store, request, url);
@@ -90,6 +98,8 @@ export function createSecretServerHandler(seedFile: SeedFile): SecretServerHandl
   return {
     async fetch(request) {
       const url = new URL(request.url);
+      if (!url.pathname.startsWith(basePath)) return json({ message: "outside this Secret Server" }, 404);
+      url.pathname = url.pathname.slice(basePath.length) || "/";
       if (url.pathname.startsWith(ADMIN_PREFIX)) return admin(request, url.pathname.slice(ADMIN_PREFIX.length));
       store.stats.requests++;
       if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));

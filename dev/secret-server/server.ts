@@ -2,8 +2,9 @@
 // process alive on its own (tests start it inside vitest's config and may forget to close it).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createSecretServerHandler, type SecretServerHandler, type StandInStats } from "./handler.ts";
+import type { SecretServerHandler, StandInStats } from "./handler.ts";
 import { loadSeed, type SeedFile } from "./seed.ts";
+import { createTenantRouter } from "./tenants.ts";
 
 export type { SeedFile } from "./seed.ts";
 export type { StandInStats } from "./handler.ts";
@@ -18,8 +19,10 @@ export type StartOptions = {
 };
 
 export type RunningSecretServer = {
+  /** The root Secret Server; `${url}/t/{name}` is an independent one (see tenants.ts). */
   url: string;
   port: number;
+  /** The root Secret Server's handler. */
   handler: SecretServerHandler;
   stats(): StandInStats;
   reset(): void;
@@ -53,13 +56,13 @@ async function send(res: ServerResponse, response: Response): Promise<void> {
 
 export async function startSecretServer(options: StartOptions = {}): Promise<RunningSecretServer> {
   const seed = options.seed ?? (await loadSeed(options.seedPath));
-  const handler = createSecretServerHandler(seed);
+  const router = createTenantRouter(seed);
   const host = options.host ?? "127.0.0.1";
   let origin = "";
 
   const server = createServer((req, res) => {
     toRequest(req, origin)
-      .then((request) => handler.fetch(request))
+      .then((request) => router.fetch(request))
       .then((response) => send(res, response))
       .catch(() => {
         if (!res.headersSent) res.writeHead(500);
@@ -80,12 +83,12 @@ export async function startSecretServer(options: StartOptions = {}): Promise<Run
   return {
     url: origin,
     port,
-    handler,
-    stats: () => handler.stats(),
-    reset: () => handler.reset(),
+    handler: router.root,
+    stats: () => router.root.stats(),
+    reset: () => router.root.reset(),
     close: () =>
       new Promise<void>((resolve) => {
-        handler.dispose();
+        router.dispose();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
