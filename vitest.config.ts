@@ -1,11 +1,15 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { startSecretServer } from "./dev/secret-server/server.ts";
 
 // Three projects: code inside workerd (real Durable Objects, alarms, D1), plain Node tests
 // (shell snippets run in real shells, the local stand-ins), and end-to-end tests that start
 // real processes on 127.0.0.1.
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
+  // The Secret Server stand-in that workerd tests talk to (they reset it and inject faults through
+  // its /_stand-in/ routes). It is unref'd, so it never keeps vitest alive.
+  const secretServer = await startSecretServer({ port: 0 });
   return {
     test: {
       projects: [
@@ -17,7 +21,7 @@ export default defineConfig(async () => {
                 bindings: {
                   TEST_MIGRATIONS: migrations,
                   PUBLIC_URL: "https://claimcheck.test",
-                  SECRET_SERVER_URL: "http://127.0.0.1:9",
+                  SECRET_SERVER_URL: secretServer.url,
                   SECRET_SERVER_USERNAME: "claimcheck-app",
                   SECRET_SERVER_PASSWORD: "app-account-password",
                   OIDC_ISSUER: "http://127.0.0.1:9",

@@ -12,6 +12,7 @@ export type ErrorCode =
   | "TICKET_INVALID"
   | "TICKET_IN_FLIGHT"
   | "COMMENT_REQUIRED"
+  | "SECRET_CHECKED_OUT"
   | "RATE_LIMITED"
   | "UPSTREAM_UNAVAILABLE"
   | "UPSTREAM_BAD_RESPONSE";
@@ -25,6 +26,7 @@ const PUBLIC_MESSAGES: Record<ErrorCode, string> = {
   TICKET_INVALID: "The ticket is invalid, expired or already used.",
   TICKET_IN_FLIGHT: "The ticket is being redeemed by another request.",
   COMMENT_REQUIRED: "This secret requires a comment; ask again with a comment saying why you need it.",
+  SECRET_CHECKED_OUT: "The secret is checked out by someone else; try again later.",
   RATE_LIMITED: "Too many requests; try again shortly.",
   UPSTREAM_UNAVAILABLE: "Secret Server is unavailable; try again shortly.",
   UPSTREAM_BAD_RESPONSE: "Secret Server gave an answer that could not be understood.",
@@ -39,6 +41,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   TICKET_INVALID: 401,
   TICKET_IN_FLIGHT: 409,
   COMMENT_REQUIRED: 400,
+  SECRET_CHECKED_OUT: 409,
   RATE_LIMITED: 429,
   UPSTREAM_UNAVAILABLE: 502,
   UPSTREAM_BAD_RESPONSE: 502,

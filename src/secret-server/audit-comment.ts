@@ -1,0 +1,16 @@
+// The comment claimcheck leaves in Secret Server's own audit with every read. Secret Server only
+// knows the app account; this names the human and the ticket, so its audit trail stands on its own.
+import type { ReadContext } from "./types";
+
+/** Long enough for a reason; short enough for Secret Server's comment column. */
+const MAX_COMMENT_CHARS = 500;
+
+/** Control and format characters could forge extra lines in an audit viewer. */
+const clean = (text: string) => text.replace(/[\p{Cc}\p{Cf}]+/gu, " ").replace(/\s+/g, " ").trim();
+
+export function auditComment(context: ReadContext): string {
+  const who = clean(context.requestedBy ?? "") || "unknown user";
+  const ticket = context.ticketId ? `, ticket ${clean(context.ticketId)}` : "";
+  const reason = context.comment ? `: ${clean(context.comment)}` : "";
+  return `claimcheck for ${who}${ticket}${reason}`.slice(0, MAX_COMMENT_CHARS);
+}

@@ -1,0 +1,73 @@
+// The Secret Server client claimcheck uses: describe a secret, read one field, search. Built from
+// the parsed settings; one client per isolate keeps its token and folder caches across requests.
+import type { SecretServerSettings } from "../config";
+import { expectJson } from "./answers";
+import { createSecretDescriber } from "./describe-secret";
+import { createFolderPaths } from "./folder-paths";
+import { createFieldReader } from "./read-field";
+import { createRestApi } from "./rest-api";
+import { searchAnswer } from "./schemas";
+import { checkSearchText, checkSlug, normaliseRef } from "./secret-refs";
+import { createTokenSource } from "./token-source";
+import { createTransport, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from "./transport";
+import type { SecretReader, SecretServerClientOptions, SecretSummary } from "./types";
+
+/** One page of search results is enough for an agent to pick from; it can narrow the text. */
+export const SEARCH_LIMIT = 25;
+
+export function createSecretServerClient(
+  settings: SecretServerSettings,
+  options: SecretServerClientOptions = {},
+): SecretReader {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const now = options.now ?? Date.now;
+  // A plain call of the global fetch: workerd refuses fetch invoked as a method of another object.
+  const fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
+  const transport = createTransport({ fetch: fetchFn, timeoutMs, maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES });
+  const api = createRestApi(createTokenSource(settings, transport, { now, timeoutMs }), transport);
+  const folders = createFolderPaths(api, now);
+  const describe = createSecretDescriber(api, folders);
+  const read = createFieldReader(api);
+
+  return {
+    getSecret: (ref) => describe(normaliseRef(ref)),
+
+    async readField(ref, slug, context = {}) {
+      const checkedSlug = checkSlug(slug);
+      return read(await describe(normaliseRef(ref)), checkedSlug, context);
+    },
+
+    // Summaries carry no field list: Secret Server's search does not return fields, and fetching
+    // each secret would cost a read (and an audit entry) per result. getSecret lists the fields.
+    async search(text) {
+      const answer = await api.get("/secrets", { "filter.searchText": checkSearchText(text), take: String(SEARCH_LIMIT) });
+      const { records } = expectJson(answer, searchAnswer, "secret search");
+      const summaries = await Promise.all(
+        records.map(async (r): Promise<SecretSummary | undefined> => {
+          // A result whose folder cannot be read cannot pass a folder policy: leave it out.
+          const folderPath = await folders.pathOf(r.folderId).catch(() => undefined);
+          if (folderPath === undefined) return undefined;
+          const { id, name, folderId, requiresComment, checkOutEnabled } = r;
+          return { id, name, folderId, folderPath, requiresComment, checkOutEnabled };
+        }),
+      );
+      return summaries.filter((s) => s !== undefined);
+    },
+  };
+}
+
+const perIsolate = new WeakMap<SecretServerSettings, SecretReader>();
+
+/**
+ * The client for these settings, shared by every request this isolate serves, so a token is
+ * requested once per lifetime rather than once per request. loadConfig hands out the same settings
+ * object for the same env, which is what keys this cache.
+ */
+export function secretServerClientFor(settings: SecretServerSettings): SecretReader {
+  let client = perIsolate.get(settings);
+  if (!client) {
+    client = createSecretServerClient(settings);
+    perIsolate.set(settings, client);
+  }
+  return client;
+}

@@ -1,0 +1,40 @@
+// A secret carries only its folder id; folder policies need the path. Folders rarely move, so
+// paths are cached briefly per client (and so per isolate).
+import { ClaimcheckError } from "../errors";
+import { expectJson } from "./answers";
+import type { RestApi } from "./rest-api";
+import { folderAnswer } from "./schemas";
+
+/** Short enough that a moved folder is seen within a minute. */
+export const FOLDER_PATH_TTL_MS = 60_000;
+const ROOT_PATH = "\\";
+
+export type FolderPaths = {
+  /** The folder's path; `\` for the root. Throws NOT_FOUND when the folder cannot be read. */
+  pathOf(folderId: number | null): Promise<string>;
+  /** The id of the folder at `path` (like `\db`). */
+  idOf(path: string): Promise<number>;
+};
+
+export function createFolderPaths(api: RestApi, now: () => number): FolderPaths {
+  const cache = new Map<number, { path: string; expiresAt: number }>();
+
+  return {
+    async pathOf(folderId) {
+      // Secret Server's root folder is -1; secrets at the root may also carry no folder.
+      if (folderId === null || folderId <= 0) return ROOT_PATH;
+      const hit = cache.get(folderId);
+      if (hit && now() < hit.expiresAt) return hit.path;
+      const folder = expectJson(await api.get(`/folders/${folderId}`), folderAnswer, "folder");
+      if (folder.id !== folderId) throw new ClaimcheckError("UPSTREAM_BAD_RESPONSE", { detail: "folder id mismatch" });
+      cache.set(folderId, { path: folder.folderPath, expiresAt: now() + FOLDER_PATH_TTL_MS });
+      return folder.folderPath;
+    },
+    async idOf(path) {
+      if (path === ROOT_PATH) return -1;
+      const folder = expectJson(await api.get("/folders/0", { folderPath: path }), folderAnswer, "folder");
+      cache.set(folder.id, { path: folder.folderPath, expiresAt: now() + FOLDER_PATH_TTL_MS });
+      return folder.id;
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// What the rest of claimcheck sees of Secret Server: a small reader interface and value-free
+// descriptions of secrets. Field values only ever leave through `readField`'s return value.
+
+/** A secret named by its numeric id or by its path (`db/prod` or `\db\prod`). */
+export type SecretRef = { id: number } | { path: string };
+
+/** A field of a secret, without its value. */
+export type SecretFieldInfo = {
+  slug: string;
+  fieldName: string;
+  isPassword: boolean;
+  isFile: boolean;
+};
+
+export type SecretInfo = {
+  id: number;
+  name: string;
+  folderId: number | null;
+  /** Like `\Payments\Restricted`; `\` for a secret at the root. What folder policies match against. */
+  folderPath: string;
+  /** Secret Server refuses to show a value without a comment (recorded in its own audit). */
+  requiresComment: boolean;
+  /** A value can only be read between a check-out and a check-in. */
+  checkOutEnabled: boolean;
+  checkedOut: boolean;
+  /**
+   * The secret's fields. Undefined when Secret Server withholds the secret's body until a comment
+   * is given or the secret is checked out; the field is then checked when it is read.
+   */
+  fields: SecretFieldInfo[] | undefined;
+};
+
+export type SecretSummary = {
+  id: number;
+  name: string;
+  folderId: number | null;
+  folderPath: string;
+  requiresComment: boolean;
+  checkOutEnabled: boolean;
+};
+
+/** Who is reading and why: written into Secret Server's own audit so it names the human. */
+export type ReadContext = {
+  /** The human the read is for (email or username from the OAuth grant). */
+  requestedBy?: string;
+  /** A short, non-secret ticket id (never the ticket itself). */
+  ticketId?: string;
+  /** The human's reason; required for secrets that require a comment. */
+  comment?: string;
+};
+
+export interface SecretReader {
+  getSecret(ref: SecretRef): Promise<SecretInfo>;
+  readField(ref: SecretRef, slug: string, context?: ReadContext): Promise<string>;
+  search(text: string): Promise<SecretSummary[]>;
+}
+
+export type SecretServerClientOptions = {
+  /** Defaults to the global fetch. */
+  fetch?: (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
+  /** Per request, including reading the body. Default 5000 ms. */
+  timeoutMs?: number;
+  /** Retries after the first attempt for 429/502/503/504, timeouts and network errors. Default 2. */
+  maxRetries?: number;
+  /** Clock for token expiry (ms since the epoch). Default Date.now. */
+  now?: () => number;
+};
