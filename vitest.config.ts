@@ -1,6 +1,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { startSecretServer } from "./dev/secret-server/server.ts";
+import { startTestIdp } from "./test/fixtures/idp/test-idp.ts";
 
 // Three projects: code inside workerd (real Durable Objects, alarms, D1), plain Node tests
 // (shell snippets run in real shells, the local stand-ins), and end-to-end tests that start
@@ -10,6 +11,9 @@ export default defineConfig(async () => {
   // The Secret Server stand-in that workerd tests talk to (they reset it and inject faults through
   // its /_stand-in/ routes). It is unref'd, so it never keeps vitest alive.
   const secretServer = await startSecretServer({ port: 0 });
+  // The OpenID provider the sign-in tests drive (test/fixtures/idp); unref'd the same way.
+  const oidc = { clientId: "claimcheck", clientSecret: "oidc-client-secret", redirectUri: "https://claimcheck.test/callback" };
+  const idp = await startTestIdp(oidc);
   return {
     test: {
       projects: [
@@ -24,9 +28,9 @@ export default defineConfig(async () => {
                   SECRET_SERVER_URL: secretServer.url,
                   SECRET_SERVER_USERNAME: "claimcheck-app",
                   SECRET_SERVER_PASSWORD: "app-account-password",
-                  OIDC_ISSUER: "http://127.0.0.1:9",
-                  OIDC_CLIENT_ID: "claimcheck",
-                  OIDC_CLIENT_SECRET: "oidc-client-secret",
+                  OIDC_ISSUER: idp.issuer,
+                  OIDC_CLIENT_ID: oidc.clientId,
+                  OIDC_CLIENT_SECRET: oidc.clientSecret,
                   ACCESS_POLICY: JSON.stringify([{ groups: ["db-admins"], paths: ["db/**"] }]),
                 },
               },

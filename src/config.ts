@@ -25,6 +25,31 @@ const baseUrl = secureUrl.transform((u) => u.href.replace(/\/+$/, ""));
 
 const nonEmpty = z.string().trim().min(1);
 
+/**
+ * An OpenID issuer, kept exactly as written: the discovery document's `issuer` must equal it
+ * character for character (OIDC Discovery 4.3), so it is not normalised.
+ */
+const oidcIssuer = z
+  .url({ protocol: /^https?$/ })
+  .refine((s) => isSecureOrLoopback(new URL(s)), "must be https (plain http only on 127.0.0.1 or localhost)")
+  .refine((s) => !/[?#]/.test(s), "must not have a query or fragment");
+
+/** Space-separated OAuth scope tokens (RFC 6749 3.3); an OpenID sign-in needs `openid`. */
+const oidcScopes = z
+  .string()
+  .default("openid email profile")
+  .transform((s) => s.split(" ").filter(Boolean))
+  .refine((scopes) => scopes.every((s) => /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s)), "must be space-separated scope tokens")
+  .refine((scopes) => scopes.includes("openid"), "must include openid");
+
+export type OidcSettings = {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  scopes: string[];
+  groupsClaim: string;
+};
+
 export const jsonSetting = <T extends z.ZodType>(schema: T) =>
   z.string().transform((text, ctx) => {
     try {
@@ -62,6 +87,11 @@ const rawSchema = z.object({
   DELINEA_PLATFORM_URL: baseUrl.optional(),
   DELINEA_CLIENT_ID: nonEmpty.optional(),
   DELINEA_CLIENT_SECRET: nonEmpty.optional(),
+  OIDC_ISSUER: oidcIssuer,
+  OIDC_CLIENT_ID: nonEmpty,
+  OIDC_CLIENT_SECRET: nonEmpty,
+  OIDC_SCOPES: oidcScopes,
+  OIDC_GROUPS_CLAIM: nonEmpty.default("groups"),
   // Deny by default: with no policy nobody may ask for any secret.
   ACCESS_POLICY: jsonSetting(AccessPolicy).default([]),
 });
@@ -70,6 +100,7 @@ export type Config = {
   publicUrl: string;
   ticketTtlSeconds: number;
   secretServer: SecretServerSettings;
+  oidc: OidcSettings;
   accessPolicy: AccessPolicy;
 };
 
@@ -114,7 +145,7 @@ const SECRET_SERVER_NAMES: Record<string, string> = {
 const cache = new WeakMap<object, Config>();
 
 /** Parses the Worker's settings once per env object; throws CONFIG_INVALID naming each bad setting. */
-export function loadConfig(env: Record<string, unknown>): Config {
+export function loadConfig(env: object): Config {
   const cached = cache.get(env);
   if (cached) return cached;
   const raw = rawSchema.safeParse(env);
@@ -130,6 +161,13 @@ export function loadConfig(env: Record<string, unknown>): Config {
     publicUrl: raw.data.PUBLIC_URL,
     ticketTtlSeconds: raw.data.TICKET_TTL_SECONDS,
     secretServer,
+    oidc: {
+      issuer: raw.data.OIDC_ISSUER,
+      clientId: raw.data.OIDC_CLIENT_ID,
+      clientSecret: raw.data.OIDC_CLIENT_SECRET,
+      scopes: raw.data.OIDC_SCOPES,
+      groupsClaim: raw.data.OIDC_GROUPS_CLAIM,
+    },
     accessPolicy: raw.data.ACCESS_POLICY,
   };
   cache.set(env, config);

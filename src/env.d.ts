@@ -4,6 +4,8 @@ declare namespace Cloudflare {
   interface Env {
     TICKETS: DurableObjectNamespace<import("./tickets/ticket-store").TicketStore>;
     DB: D1Database;
+    SIGN_IN_STATE: DurableObjectNamespace<import("./auth/sign-in-state-store").SignInStateStore>;
+    OAUTH_KV: KVNamespace;
   }
   interface GlobalProps {
     mainModule: typeof import("./index");

@@ -15,7 +15,9 @@ export type ErrorCode =
   | "SECRET_CHECKED_OUT"
   | "RATE_LIMITED"
   | "UPSTREAM_UNAVAILABLE"
-  | "UPSTREAM_BAD_RESPONSE";
+  | "UPSTREAM_BAD_RESPONSE"
+  | "SIGN_IN_FAILED"
+  | "IDP_UNAVAILABLE";
 
 const PUBLIC_MESSAGES: Record<ErrorCode, string> = {
   CONFIG_INVALID: "The server is misconfigured; ask its operator to check the settings.",
@@ -30,6 +32,10 @@ const PUBLIC_MESSAGES: Record<ErrorCode, string> = {
   RATE_LIMITED: "Too many requests; try again shortly.",
   UPSTREAM_UNAVAILABLE: "Secret Server is unavailable; try again shortly.",
   UPSTREAM_BAD_RESPONSE: "Secret Server gave an answer that could not be understood.",
+  // One message for every sign-in failure (expired, replayed, forged, bad ID token), so the
+  // page does not tell a prober which check failed; the reason goes to the log as `detail`.
+  SIGN_IN_FAILED: "Sign-in could not be completed. Start again from your MCP client.",
+  IDP_UNAVAILABLE: "The sign-in provider is unavailable; try again shortly.",
 };
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -45,6 +51,8 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   RATE_LIMITED: 429,
   UPSTREAM_UNAVAILABLE: 502,
   UPSTREAM_BAD_RESPONSE: 502,
+  SIGN_IN_FAILED: 400,
+  IDP_UNAVAILABLE: 502,
 };
 
 export class ClaimcheckError extends Error {

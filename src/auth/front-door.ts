@@ -1,0 +1,47 @@
+// Settings of the OAuth 2.1 authorization server in front of /mcp (workers-oauth-provider):
+// RFC 8414 and RFC 9728 metadata, PKCE S256 (plain refused), dynamic client registration and
+// Client ID Metadata Documents, tokens bound to the {PUBLIC_URL}/mcp resource, refresh tokens
+// rotated on use. Only SHA-256 of tokens is stored; props are encrypted under the token.
+import type { OAuthProviderOptions } from "@cloudflare/workers-oauth-provider";
+import type { Config } from "../config";
+import { logEvent } from "../log";
+import { PRODUCT_NAME } from "./page";
+
+/** Short: a token lets an agent mint tickets. Clients refresh silently. */
+export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+/**
+ * A working day, fixed from sign-in (not sliding): groups are read at sign-in, so a daily SSO
+ * sign-in bounds how long a user removed from a group keeps that group in their grant.
+ */
+export const REFRESH_TOKEN_TTL_SECONDS = 12 * 60 * 60;
+
+export const MCP_ROUTE = "/mcp";
+
+type Handlers = Pick<OAuthProviderOptions<Env>, "apiHandler" | "defaultHandler">;
+
+export function mcpResource(config: Config): string {
+  return `${config.publicUrl}${MCP_ROUTE}`;
+}
+
+export function frontDoorOptions(config: Config, handlers: Handlers): OAuthProviderOptions<Env> {
+  return {
+    ...handlers,
+    apiRoute: MCP_ROUTE,
+    authorizeEndpoint: "/authorize",
+    tokenEndpoint: "/oauth/token",
+    clientRegistrationEndpoint: "/oauth/register",
+    clientIdMetadataDocumentEnabled: true,
+    accessTokenTTL: ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTTL: REFRESH_TOKEN_TTL_SECONDS,
+    resourceMetadata: {
+      resource: mcpResource(config),
+      authorization_servers: [config.publicUrl],
+      bearer_methods_supported: ["header"],
+      resource_name: PRODUCT_NAME,
+    },
+    // The wire answer stays the library's generic one; the log gets the stable internal reason.
+    onError: ({ code, status, internal }) => {
+      logEvent("warn", "oauth error", { event: "oauth_error", code, status, detail: `${internal.category}/${internal.reason}` });
+    },
+  };
+}

@@ -1,0 +1,24 @@
+// Who a signed-in user is, as the MCP tools see it. This is the whole of the OAuth grant's
+// `props`: the upstream IdP's tokens are never part of it, so no tool can hand them to a model.
+import { base64url } from "jose";
+import { z } from "zod";
+
+export const Identity = z.object({
+  /** The IdP's subject identifier, unique per issuer. */
+  sub: z.string().min(1),
+  email: z.string().min(1),
+  name: z.string().min(1).optional(),
+  /** Group names from the IdP, for ACCESS_POLICY; empty when the IdP sends none. */
+  groups: z.array(z.string()),
+});
+export type Identity = z.infer<typeof Identity>;
+
+/**
+ * The OAuth provider's user id for an identity. It must not contain `:` (the provider uses it as
+ * a separator in tokens and KV keys) and a `sub` may, so it is the base64url SHA-256 of issuer and
+ * subject: stable per user, distinct across issuers, and free of personal data in KV key names.
+ */
+export async function userIdFor(issuer: string, sub: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${issuer}\n${sub}`));
+  return base64url.encode(new Uint8Array(digest));
+}

@@ -1,0 +1,69 @@
+// The frame of every HTML page the sign-in flow shows (consent, errors): one stylesheet, headers
+// that forbid framing and caching, and escaping for anything that came from a client or an IdP.
+import { NO_STORE_HEADERS } from "../http/error-response";
+import { randomHandle } from "./digest";
+
+export const PRODUCT_NAME = "claimcheck";
+
+/** Escapes text for HTML element content and quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+const STYLE = `
+  :root { color-scheme: light; --ink: #1b1f24; --muted: #57606a; --line: #d0d7de; --accent: #0b5cad; --warn-bg: #fff8c5; --warn-line: #d4a72c; }
+  * { box-sizing: border-box; }
+  body { margin: 0; background: #f6f8fa; color: var(--ink); font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+  header { padding: 16px 24px; border-bottom: 1px solid var(--line); background: #fff; }
+  header strong { font-size: 18px; letter-spacing: .01em; }
+  header span { color: var(--muted); margin-left: 8px; font-size: 14px; }
+  main { max-width: 560px; margin: 40px auto; padding: 32px; background: #fff; border: 1px solid var(--line); border-radius: 8px; }
+  h1 { font-size: 22px; line-height: 1.3; margin: 0 0 16px; }
+  .who { color: var(--muted); font-size: 14px; margin: 0 0 24px; }
+  dl { display: grid; grid-template-columns: max-content 1fr; gap: 8px 16px; margin: 0 0 20px; }
+  dt { color: var(--muted); }
+  dd { margin: 0; overflow-wrap: anywhere; }
+  code { font: 14px ui-monospace, SFMono-Regular, Menlo, monospace; background: #f6f8fa; padding: 1px 4px; border-radius: 4px; }
+  .note { color: var(--muted); font-size: 14px; }
+  .warning { background: var(--warn-bg); border: 1px solid var(--warn-line); border-radius: 6px; padding: 12px; margin: 0 0 20px; }
+  ul { padding-left: 20px; margin: 8px 0 20px; }
+  /* Deny comes first in the form, so Enter denies; Approve is shown last, on the right. */
+  form { display: flex; justify-content: flex-end; gap: 12px; margin: 24px 0 16px; }
+  button { font: inherit; padding: 8px 20px; border-radius: 6px; border: 1px solid var(--line); background: #fff; cursor: pointer; }
+  button.approve { background: var(--accent); border-color: var(--accent); color: #fff; }
+`;
+
+/** A complete page; `body` must already be escaped HTML. */
+export function htmlPage(title: string, body: string, status = 200): Response {
+  const nonce = randomHandle();
+  const html = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${escapeHtml(title)} · ${PRODUCT_NAME}</title>
+<style nonce="${nonce}">${STYLE}</style>
+</head>
+<body>
+<header><strong>${PRODUCT_NAME}</strong><span>Secret access for coding agents</span></header>
+<main>
+${body}
+</main>
+</body>
+</html>`;
+  return new Response(html, {
+    status,
+    headers: {
+      ...NO_STORE_HEADERS,
+      "Content-Type": "text/html; charset=utf-8",
+      // No scripts at all; the one stylesheet by nonce; never inside a frame (clickjacking).
+      "Content-Security-Policy": `default-src 'none'; style-src 'nonce-${nonce}'; base-uri 'none'; frame-ancestors 'none'`,
+      "X-Frame-Options": "DENY",
+    },
+  });
+}
+
+export function errorPage(message: string, status: number): Response {
+  return htmlPage("Sign-in failed", `<h1>Sign-in failed</h1>\n<p>${escapeHtml(message)}</p>`, status);
+}

@@ -1,0 +1,13 @@
+// The MCP server behind /mcp. createMcpHandler calls this factory for every request, so no state
+// and no caller is ever shared between requests; each tool registers itself from its own module.
+import { McpServer } from "@modelcontextprotocol/server";
+import { PRODUCT_NAME } from "../auth/page";
+import { registerWhoami } from "./tools/whoami";
+
+export const SERVER_VERSION = "0.1.0";
+
+export function createMcpServer(): McpServer {
+  const server = new McpServer({ name: PRODUCT_NAME, version: SERVER_VERSION });
+  registerWhoami(server);
+  return server;
+}
