@@ -66,7 +66,9 @@ export function errorFromAnswer(answer: UpstreamAnswer): ClaimcheckError {
   const detail = `Secret Server answered ${answer.status}${code ? ` ${code}` : ""}`;
   const { status } = answer;
   // Not found and forbidden are one answer: Secret Server itself cannot tell them apart.
-  if (status === 404 || code === ACCESS_DENIED) return new ClaimcheckError("NOT_FOUND", { detail });
+  if (status === 404 || code === ACCESS_DENIED || (code !== undefined && /notfound/i.test(code))) {
+    return new ClaimcheckError("NOT_FOUND", { detail });
+  }
   if (code === COMMENT_REQUIRED) return new ClaimcheckError("COMMENT_REQUIRED", { detail });
   if (code !== undefined && /check_?out|checkedout/i.test(code)) return new ClaimcheckError("SECRET_CHECKED_OUT", { detail });
   if (status === 429) return new ClaimcheckError("RATE_LIMITED", { detail });

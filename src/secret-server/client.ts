@@ -2,7 +2,7 @@
 // the parsed settings; one client per isolate keeps its token and folder caches across requests.
 import type { SecretServerSettings } from "../config";
 import { expectJson } from "./answers";
-import { createSecretDescriber } from "./describe-secret";
+import { createSecretFinder } from "./find-secret";
 import { createFolderPaths } from "./folder-paths";
 import { createFieldReader } from "./read-field";
 import { createRestApi } from "./rest-api";
@@ -26,15 +26,17 @@ export function createSecretServerClient(
   const transport = createTransport({ fetch: fetchFn, timeoutMs, maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES });
   const api = createRestApi(createTokenSource(settings, transport, { now, timeoutMs }), transport);
   const folders = createFolderPaths(api, now);
-  const describe = createSecretDescriber(api, folders);
+  const finder = createSecretFinder(api, folders);
   const read = createFieldReader(api);
 
   return {
-    getSecret: (ref) => describe(normaliseRef(ref)),
+    async getSecret(ref) {
+      return finder.describe(normaliseRef(ref));
+    },
 
     async readField(ref, slug, context = {}) {
       const checkedSlug = checkSlug(slug);
-      return read(await describe(normaliseRef(ref)), checkedSlug, context);
+      return read(await finder.restrictions(normaliseRef(ref)), checkedSlug, context);
     },
 
     // Summaries carry no field list: Secret Server's search does not return fields, and fetching

@@ -1,5 +1,5 @@
 // A secret carries only its folder id; folder policies need the path. Folders rarely move, so
-// paths are cached briefly per client (and so per isolate).
+// paths (and the ids of paths) are cached briefly per client, and so per isolate.
 import { ClaimcheckError } from "../errors";
 import { expectJson } from "./answers";
 import type { RestApi } from "./rest-api";
@@ -17,23 +17,30 @@ export type FolderPaths = {
 };
 
 export function createFolderPaths(api: RestApi, now: () => number): FolderPaths {
-  const cache = new Map<number, { path: string; expiresAt: number }>();
+  const paths = new Map<number, { path: string; expiresAt: number }>();
+  const ids = new Map<string, { id: number; expiresAt: number }>();
 
   return {
     async pathOf(folderId) {
       // Secret Server's root folder is -1; secrets at the root may also carry no folder.
       if (folderId === null || folderId <= 0) return ROOT_PATH;
-      const hit = cache.get(folderId);
+      const hit = paths.get(folderId);
       if (hit && now() < hit.expiresAt) return hit.path;
       const folder = expectJson(await api.get(`/folders/${folderId}`), folderAnswer, "folder");
       if (folder.id !== folderId) throw new ClaimcheckError("UPSTREAM_BAD_RESPONSE", { detail: "folder id mismatch" });
-      cache.set(folderId, { path: folder.folderPath, expiresAt: now() + FOLDER_PATH_TTL_MS });
+      paths.set(folderId, { path: folder.folderPath, expiresAt: now() + FOLDER_PATH_TTL_MS });
       return folder.folderPath;
     },
     async idOf(path) {
       if (path === ROOT_PATH) return -1;
+      // Keyed case-insensitively, as Secret Server matches folder names.
+      const key = path.toLowerCase();
+      const hit = ids.get(key);
+      if (hit && now() < hit.expiresAt) return hit.id;
       const folder = expectJson(await api.get("/folders/0", { folderPath: path }), folderAnswer, "folder");
-      cache.set(folder.id, { path: folder.folderPath, expiresAt: now() + FOLDER_PATH_TTL_MS });
+      const expiresAt = now() + FOLDER_PATH_TTL_MS;
+      ids.set(key, { id: folder.id, expiresAt });
+      paths.set(folder.id, { path: folder.folderPath, expiresAt });
       return folder.id;
     },
   };

@@ -5,23 +5,24 @@
 import { ClaimcheckError } from "../errors";
 import { auditComment } from "./audit-comment";
 import { decodeUtf8, errorFromAnswer, expectJson, isJsonAnswer, isSuccess } from "./answers";
+import type { Restrictions } from "./find-secret";
 import type { RestApi } from "./rest-api";
 import { fieldValueAnswer } from "./schemas";
-import type { ReadContext, SecretInfo } from "./types";
 import type { UpstreamAnswer } from "./transport";
-
-const OCTET_STREAM = "application/octet-stream";
+import type { ReadContext } from "./types";
 
 /**
  * A text field comes back as a JSON string; a file field as its raw bytes, which must be UTF-8
- * text (the value ends up in a shell variable). When the fields were withheld, the content type
- * tells which kind of answer this is; an HTML page is never a value.
+ * text (the value ends up in a shell variable). An HTML page, or an answer of no declared type,
+ * is never a value: Secret Server answers some failures with 200 and HTML.
  */
-function decodeValue(answer: UpstreamAnswer, isFile: boolean | undefined): string {
+function decodeValue(answer: UpstreamAnswer): string {
   if (!isSuccess(answer)) throw errorFromAnswer(answer);
-  const type = (answer.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-  const asFile = isFile ?? (!isJsonAnswer(answer) && type === OCTET_STREAM);
-  if (!asFile) return expectJson(answer, fieldValueAnswer, "field value");
+  if (isJsonAnswer(answer)) return expectJson(answer, fieldValueAnswer, "field value");
+  const type = answer.headers.get("content-type")?.split(";")[0]!.trim().toLowerCase();
+  if (!type || type === "text/html") {
+    throw new ClaimcheckError("UPSTREAM_BAD_RESPONSE", { detail: `field value: ${type ?? "untyped"} answer` });
+  }
   try {
     return decodeUtf8(answer.body);
   } catch {
@@ -42,16 +43,14 @@ export function createFieldReader(api: RestApi) {
     }
   }
 
-  return async function readField(info: SecretInfo, slug: string, context: ReadContext): Promise<string> {
-    const field = info.fields?.find((f) => f.slug === slug);
-    if (info.fields && !field) throw new ClaimcheckError("NOT_FOUND", { detail: "no such field on the secret" });
-    // Ask the human for a reason before touching Secret Server, rather than after a refusal.
-    if (info.requiresComment && !context.comment?.trim()) {
+  return async function readField(secret: Restrictions, slug: string, context: ReadContext): Promise<string> {
+    // Our own audit comment would satisfy Secret Server's comment check: the human's reason is
+    // required here, before anything is read.
+    if (secret.requiresComment && !context.comment?.trim()) {
       throw new ClaimcheckError("COMMENT_REQUIRED", { detail: "secret requires a comment and none was given" });
     }
     const comment = auditComment(context);
-    const read = async () =>
-      decodeValue(await api.post(`/secrets/${info.id}/restricted/fields/${slug}`, { comment }), field?.isFile);
-    return info.checkOutEnabled ? withCheckOut(info.id, comment, read) : read();
+    const read = async () => decodeValue(await api.post(`/secrets/${secret.id}/restricted/fields/${slug}`, { comment }));
+    return secret.checkOutEnabled ? withCheckOut(secret.id, comment, read) : read();
   };
 }

@@ -59,6 +59,7 @@ const secretSummary = z.object({
   folderId,
   requiresComment: z.boolean(),
   checkOutEnabled: z.boolean(),
+  checkedOut: z.boolean(),
 });
 
 export const searchAnswer = z.object({

@@ -1,0 +1,87 @@
+// Access to the Secret Server stand-in from inside workerd. vitest.config.ts starts it and passes
+// its URL as SECRET_SERVER_URL; each test file takes its own tenant (`/t/{name}`) so files running
+// in parallel never see each other's faults, tokens or counters.
+import { env } from "cloudflare:workers";
+import type { SecretServerSettings } from "../../../src/config";
+import { ClaimcheckError } from "../../../src/errors";
+
+const raw = env as unknown as Record<string, string | undefined>;
+
+export type StandInStats = { requests: number; tokenRequests: number; secretReads: number; checkedOut: Record<string, string> };
+export type AuditRecord = { action: string; byUserDisplayName: string; notes: string | null };
+
+type SeedSnapshot = {
+  users: { password: string }[];
+  platformClients: { clientSecret: string }[];
+  secrets: { items: { itemValue: string }[] }[];
+};
+
+export function standIn(tenant: string) {
+  const url = `${raw.SECRET_SERVER_URL}/t/${tenant}`;
+  const admin = async (path: string, init?: RequestInit) => {
+    const answer = await fetch(`${url}/_stand-in/${path}`, init);
+    if (!answer.ok) throw new Error(`stand-in ${path}: ${answer.status} ${await answer.text()}`);
+    return answer;
+  };
+
+  const password: SecretServerSettings = {
+    mode: "password",
+    url,
+    username: raw.SECRET_SERVER_USERNAME!,
+    password: raw.SECRET_SERVER_PASSWORD!,
+  };
+  const platform: SecretServerSettings = {
+    mode: "platform",
+    platformUrl: url,
+    clientId: "claimcheck-platform",
+    clientSecret: "platform-client-secret",
+  };
+
+  return {
+    url,
+    password,
+    platform,
+    reset: () => admin("reset", { method: "POST" }),
+    /** See dev/secret-server/faults.ts for the accepted shape. */
+    faults: (body: Record<string, unknown>) => admin("faults", { method: "POST", body: JSON.stringify(body) }),
+    stats: async () => (await (await admin("stats")).json()) as StandInStats,
+
+    /** Every secret value and credential in the seed: none may ever appear in an error. */
+    async secretsInSeed(): Promise<string[]> {
+      const seed = (await (await admin("seed")).json()) as SeedSnapshot;
+      return [
+        ...seed.secrets.flatMap((s) => s.items.map((i) => i.itemValue)),
+        ...seed.users.map((u) => u.password),
+        ...seed.platformClients.map((c) => c.clientSecret),
+      ];
+    },
+
+    /** Secret Server's own audit of a secret, newest first (read with the app account). */
+    async audits(secretId: number): Promise<AuditRecord[]> {
+      const grant = await fetch(`${url}/oauth2/token`, {
+        method: "POST",
+        body: new URLSearchParams({
+          username: raw.SECRET_SERVER_USERNAME!,
+          password: raw.SECRET_SERVER_PASSWORD!,
+          grant_type: "password",
+        }),
+      });
+      const { access_token } = (await grant.json()) as { access_token: string };
+      const answer = await fetch(`${url}/api/v1/secrets/${secretId}/audits?take=50`, {
+        headers: { authorization: `Bearer ${access_token}` },
+      });
+      return ((await answer.json()) as { records: AuditRecord[] }).records;
+    },
+  };
+}
+
+/** The ClaimcheckError a promise rejects with (fails the test if it resolves or throws anything else). */
+export async function rejection(promise: Promise<unknown>): Promise<ClaimcheckError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof ClaimcheckError) return err;
+    throw err;
+  }
+  throw new Error("expected a ClaimcheckError, but the call succeeded");
+}
