@@ -2,6 +2,8 @@
 // also covers reading the body, no redirects followed, a size cap, and bounded retries with
 // exponential backoff and jitter for answers that say "try again". It returns the raw answer for
 // the caller to interpret, or throws a ClaimcheckError when retrying did not help.
+// POSTs are retried too: the ones claimcheck sends (restricted read, check-out, check-in) are
+// repeatable, and the worst a repeat after a timeout does is add a line to Secret Server's audit.
 import { ClaimcheckError } from "../errors";
 
 export type UpstreamAnswer = { status: number; headers: Headers; body: Uint8Array };
