@@ -113,9 +113,10 @@ export async function tokenRequest(params: Record<string, string>): Promise<Resp
 }
 
 export type Tokens = { access_token: string; refresh_token: string; expires_in: number; resource?: string };
+export type ClientTokens = Tokens & { clientId: string };
 
 /** The whole front door for a fresh public client: registration, sign-in, consent, token. */
-export async function accessTokenFor(choice: IdpChoice = {}): Promise<Tokens> {
+export async function accessTokenFor(choice: IdpChoice = {}): Promise<ClientTokens> {
   const clientId = await registerClient();
   const { verifier, challenge } = await pkcePair();
   const back = await signInAndApprove(new Browser(), clientId, challenge, choice);
@@ -128,5 +129,5 @@ export async function accessTokenFor(choice: IdpChoice = {}): Promise<Tokens> {
     resource: `${PUBLIC_URL}/mcp`,
   });
   if (res.status !== 200) throw new Error(`token endpoint answered ${res.status}`);
-  return (await res.json()) as Tokens;
+  return { ...((await res.json()) as Tokens), clientId };
 }
