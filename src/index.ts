@@ -6,15 +6,19 @@ import { Hono } from "hono";
 import { frontDoorOptions, MCP_ROUTE } from "./auth/front-door";
 import { signInRoutes } from "./auth/sign-in-routes";
 import { loadConfig } from "./config";
-import { errorResponse } from "./http/error-response";
+import { errorResponse, onError } from "./http/error-response";
+import { redeemRoutes } from "./http/redeem";
 import { createMcpServer } from "./mcp/server";
+import { secretServerClientFor } from "./secret-server";
 
 export { SignInStateStore } from "./auth/sign-in-state-store";
 export { TicketStore } from "./tickets/ticket-store";
 
 const app = new Hono<{ Bindings: Env }>();
+app.onError(onError);
 app.get("/health", (c) => c.json({ ok: true }));
 app.route("/", signInRoutes);
+app.route("/", redeemRoutes((env) => secretServerClientFor(loadConfig(env).secretServer)));
 
 /** Built once per env: the resource URL and the accepted Host come from PUBLIC_URL. */
 const frontDoors = new WeakMap<object, OAuthProvider<Env>>();
