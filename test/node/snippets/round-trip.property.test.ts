@@ -51,7 +51,7 @@ describe.each(REAL_SHELLS)("%s", (shell) => {
       fc.asyncProperty(value, async ({ value, canary }) => {
         const dir = await makeWorkdir();
         try {
-          const { script } = renderSnippet({ shell, ticket: stub.seed(value), redeemUrl: stub.url, variableName: "V", command: undefined });
+          const { script } = renderSnippet({ shell, ticket: stub.seed(value), redeemUrl: stub.url, variableName: "V" });
           await dir.run(shell, [script, probe.status("status"), probe.value("V", "value")]);
           expect(await dir.read("status")).toBe("0\n");
           expect(await dir.bytes("value")).toEqual(Buffer.from(value));
