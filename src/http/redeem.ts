@@ -5,7 +5,8 @@ import { Hono } from "hono";
 import { loadConfig } from "../config";
 import { ClaimcheckError } from "../errors";
 import { hashTicket, parseTicket } from "../tickets/ticket-format";
-import { redeemTicket, type FieldSource } from "../tickets/redeem-ticket";
+import type { SecretReader } from "../secret-server";
+import { redeemTicket } from "../tickets/redeem-ticket";
 import { bearerCredential, requestContext } from "./bearer";
 import { NO_STORE_HEADERS } from "./error-response";
 
@@ -13,7 +14,7 @@ function wantsJson(accept: string | undefined): boolean {
   return accept !== undefined && /\bapplication\/json\b/i.test(accept);
 }
 
-export function redeemRoutes(sourceFor: (env: Env) => FieldSource) {
+export function redeemRoutes(sourceFor: (env: Env) => SecretReader) {
   const app = new Hono<{ Bindings: Env }>();
 
   app.post("/redeem", async (c) => {

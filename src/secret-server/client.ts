@@ -36,7 +36,9 @@ export function createSecretServerClient(
 
     async readField(ref, slug, context = {}) {
       const checkedSlug = checkSlug(slug);
-      return read(await finder.restrictions(normaliseRef(ref)), checkedSlug, context);
+      const normal = normaliseRef(ref);
+      const guards = context.known && "id" in normal ? { id: normal.id, ...context.known } : await finder.restrictions(normal);
+      return read(guards, checkedSlug, context);
     },
 
     // Summaries carry no field list: Secret Server's search does not return fields, and fetching

@@ -43,7 +43,7 @@ export function createFieldReader(api: RestApi) {
     }
   }
 
-  return async function readField(secret: Restrictions, slug: string, context: ReadContext): Promise<string> {
+  return async function readField(secret: Pick<Restrictions, "id" | "requiresComment" | "checkOutEnabled">, slug: string, context: ReadContext): Promise<string> {
     // Our own audit comment would satisfy Secret Server's comment check: the human's reason is
     // required here, before anything is read.
     if (secret.requiresComment && !context.comment?.trim()) {

@@ -42,11 +42,17 @@ export type SecretSummary = {
 /** Who is reading and why: written into Secret Server's own audit so it names the human. */
 export type ReadContext = {
   /** The human the read is for (email or username from the OAuth grant). */
-  requestedBy?: string;
+  requestedBy?: string | undefined;
   /** A short, non-secret ticket id (never the ticket itself). */
-  ticketId?: string;
+  ticketId?: string | undefined;
   /** The human's reason; required for secrets that require a comment. */
-  comment?: string;
+  comment?: string | undefined;
+  /**
+   * What guards the secret, as learnt when the ticket was minted. With an id ref it spares the
+   * state lookup, so a redemption costs Secret Server one request (plus check-out and check-in
+   * where enabled). If the guards changed since, Secret Server refuses the read and says so.
+   */
+  known?: { requiresComment: boolean; checkOutEnabled: boolean } | undefined;
 };
 
 export interface SecretReader {

@@ -8,7 +8,7 @@ import type { TicketRecord } from "./ticket-record";
 export type MintRequest = {
   /** Names the session's TicketStore (e.g. the OAuth grant of one user and one client). */
   session: string;
-  secret: SecretLocation;
+  secret: SecretLocation & { requiresComment: boolean; checkOutEnabled: boolean };
   fields: string[];
   who: Identity;
   clientId: string;
@@ -32,6 +32,8 @@ export async function mintTicket(env: Env, req: MintRequest, context: RequestCon
   const record: TicketRecord = {
     secretId: req.secret.id,
     secretPath: req.secret.path,
+    requiresComment: req.secret.requiresComment,
+    checkOutEnabled: req.secret.checkOutEnabled,
     fields: req.fields,
     subject: req.who.sub,
     email: req.who.email,

@@ -6,15 +6,12 @@
 import { describeTicket, recordAudit, type AuditEvent } from "../audit/audit-log";
 import { ClaimcheckError } from "../errors";
 import { isAllowed, type AccessPolicy } from "../policy/access-policy";
+import type { SecretReader } from "../secret-server";
 import type { RequestContext } from "./mint-ticket";
 import { hashTicket, parseTicket, ticketIdOf } from "./ticket-format";
 import type { TicketRecord } from "./ticket-record";
 import type { RefusalReason } from "./ticket-store";
 
-/** Reads one field of one secret from Secret Server (the client implements it). */
-export interface FieldSource {
-  readField(secretId: number, slug: string, options: { comment?: string | undefined; requestedBy: string }): Promise<string>;
-}
 
 export type Redeemed = { record: TicketRecord; ticketId: string; values: Record<string, string> };
 
@@ -36,17 +33,15 @@ function stubFor(env: Env, routing: string) {
   }
 }
 
-/** Who asked, in the words Secret Server's own audit will show (no secret, no ticket). */
-function requestedBy(record: TicketRecord, ticketId: string): string {
-  return `claimcheck: ${record.email ?? record.subject} via ${record.clientId}, ticket ${ticketId}`;
-}
-
-async function fetchValues(source: FieldSource, record: TicketRecord, ticketId: string): Promise<Record<string, string>> {
+async function fetchValues(source: SecretReader, record: TicketRecord, ticketId: string): Promise<Record<string, string>> {
   const values: Record<string, string> = {};
   for (const slug of record.fields) {
-    values[slug] = await source.readField(record.secretId, slug, {
+    // Secret Server's own audit then names the human and the ticket id (never the ticket).
+    values[slug] = await source.readField({ id: record.secretId }, slug, {
+      requestedBy: record.email ?? record.subject,
+      ticketId,
       comment: record.comment,
-      requestedBy: requestedBy(record, ticketId),
+      known: { requiresComment: record.requiresComment, checkOutEnabled: record.checkOutEnabled },
     });
   }
   return values;
@@ -54,7 +49,7 @@ async function fetchValues(source: FieldSource, record: TicketRecord, ticketId: 
 
 export async function redeemTicket(
   env: Env,
-  deps: { policy: AccessPolicy; source: FieldSource },
+  deps: { policy: AccessPolicy; source: SecretReader },
   presented: string,
   context: RequestContext = {},
 ): Promise<Redeemed> {

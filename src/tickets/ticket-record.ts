@@ -6,6 +6,9 @@ export const TicketRecord = z.object({
   secretId: z.number().int().positive(),
   /** Folder path and name, `/`-separated (e.g. `db/prod`): what the access policy matches. */
   secretPath: z.string().min(1),
+  /** Guards Secret Server puts on the secret, learnt at mint: they decide how it is read. */
+  requiresComment: z.boolean().default(false),
+  checkOutEnabled: z.boolean().default(false),
   /** Field slugs to release; the first one is the text/plain answer. */
   fields: z.array(z.string().min(1)).min(1).max(16),
   subject: z.string().min(1),

@@ -1,50 +1,35 @@
 import { env } from "cloudflare:workers";
 import { Hono } from "hono";
-import { beforeEach, describe, expect, it } from "vitest";
-import { ClaimcheckError } from "../../../src/errors";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { onError } from "../../../src/http/error-response";
 import { redeemRoutes } from "../../../src/http/redeem";
+import { createSecretServerClient, type SecretReader } from "../../../src/secret-server";
 import { mintTicket } from "../../../src/tickets/mint-ticket";
 import { hashTicket, ticketIdOf } from "../../../src/tickets/ticket-format";
-import type { FieldSource } from "../../../src/tickets/redeem-ticket";
+import { standIn } from "../secret-server/stand-in";
 
-const SEEDED = { password: `p@ss "w0rd" $HOME \`id\` %PATH% ü\n`, username: "sa" };
+// Redemption through the route, the real TicketStore and D1, and the Secret Server stand-in
+// (its own tenant, so the faults injected here reach no other test file).
+const secretServer = standIn("redeem-route");
+const PROD = { id: 11, path: "db/prod", requiresComment: false, checkOutEnabled: false };
+const SEEDED = { password: "Pr0d-db-S3cret!", username: "app_prod" };
 const alice = { sub: "alice-sub", email: "alice@demo.test", groups: ["db-admins"] };
 
-/** A Secret Server stand-in for route tests: programmable failures, counts reads. */
-class ScriptedSource implements FieldSource {
-  failures: ClaimcheckError[] = [];
-  reads = 0;
-  requestedBy: string[] = [];
-  async readField(_id: number, slug: string, options: { requestedBy: string }) {
-    this.reads++;
-    this.requestedBy.push(options.requestedBy);
-    const failure = this.failures.shift();
-    if (failure) throw failure;
-    return SEEDED[slug as keyof typeof SEEDED];
-  }
-}
-
-let source: ScriptedSource;
+let source: SecretReader;
 let app: Hono<{ Bindings: Env }>;
 let session: string;
 
+beforeAll(() => secretServer.reset());
+
 beforeEach(() => {
-  source = new ScriptedSource();
+  source = createSecretServerClient(secretServer.password, { maxRetries: 0 });
   app = new Hono<{ Bindings: Env }>().route("/", redeemRoutes(() => source));
   app.onError(onError);
   session = `session-${crypto.randomUUID()}`;
 });
 
 function mint(fields = ["password"], ttlSeconds = 120) {
-  return mintTicket(env, {
-    session,
-    secret: { id: 7, path: "db/prod" },
-    fields,
-    who: alice,
-    clientId: "client-1",
-    ttlSeconds,
-  });
+  return mintTicket(env, { session, secret: PROD, fields, who: alice, clientId: "client-1", ttlSeconds });
 }
 
 function redeem(ticket: string, headers: Record<string, string> = {}) {
@@ -69,7 +54,7 @@ describe("POST /redeem", () => {
   it("answers every field as JSON when asked", async () => {
     const { ticket } = await mint(["username", "password"]);
     const res = await redeem(ticket, { Accept: "application/json" });
-    expect(await res.json()).toEqual({ secret_id: 7, fields: SEEDED });
+    expect(await res.json()).toEqual({ secret_id: 11, fields: SEEDED });
   });
 
   it("gives unknown, forged and used tickets the same 401, and audits which it was", async () => {
@@ -99,7 +84,7 @@ describe("POST /redeem", () => {
     expect((await redeem(ticket)).status).toBe(200);
     expect((await redeem(ticket)).status).toBe(401);
     const replay = (await auditRows()).find((r) => r.event === "replay");
-    expect(replay).toMatchObject({ subject: "alice-sub", email: "alice@demo.test", ticket_id: ticketId, secret_id: 7 });
+    expect(replay).toMatchObject({ subject: "alice-sub", email: "alice@demo.test", ticket_id: ticketId, secret_id: 11 });
   });
 
   it("lets exactly one of 100 concurrent redemptions succeed", async () => {
@@ -113,7 +98,7 @@ describe("POST /redeem", () => {
 
   it("does not burn the ticket when Secret Server fails transiently", async () => {
     const { ticket } = await mint();
-    source.failures.push(new ClaimcheckError("UPSTREAM_UNAVAILABLE", { detail: "503" }));
+    await secretServer.faults({ faults: [{ kind: "status", status: 503, path: "/api/v1/secrets" }] });
     const failed = await redeem(ticket);
     expect(failed.status).toBe(502);
     expect(await failed.json()).toEqual({ error: "UPSTREAM_UNAVAILABLE", message: expect.any(String) });
@@ -127,7 +112,7 @@ describe("POST /redeem", () => {
 
   it("passes Retry-After through when Secret Server is rate limiting", async () => {
     const { ticket } = await mint();
-    source.failures.push(new ClaimcheckError("RATE_LIMITED", { retryAfter: 3 }));
+    await secretServer.faults({ faults: [{ kind: "status", status: 429, retryAfter: 3, path: "/api/v1/secrets" }] });
     const res = await redeem(ticket);
     expect(res.status).toBe(429);
     expect(res.headers.get("Retry-After")).toBe("3");
@@ -135,20 +120,31 @@ describe("POST /redeem", () => {
 
   it("checks the policy again at redemption", async () => {
     const { ticket } = await mint();
+    const readsBefore = (await secretServer.stats()).secretReads;
     const strict = new Hono<{ Bindings: Env }>().route("/", redeemRoutes(() => source));
     strict.onError(onError);
     const res = await strict.request("/redeem", { method: "POST", headers: { Authorization: `Bearer ${ticket}` } }, { ...env, ACCESS_POLICY: "[]" });
     expect(res.status).toBe(403);
-    expect(source.reads).toBe(0);
+    expect((await secretServer.stats()).secretReads).toBe(readsBefore);
     expect((await auditRows()).map((r) => `${r.event}:${r.outcome}`)).toContain("deny:FORBIDDEN");
   });
 
-  it("names the human in Secret Server's own audit comment", async () => {
+  it("names the human and the ticket id in Secret Server's own audit", async () => {
     const { ticket, ticketId } = await mint();
     await redeem(ticket);
-    expect(source.requestedBy[0]).toContain("alice@demo.test");
-    expect(source.requestedBy[0]).toContain(ticketId);
-    expect(source.requestedBy[0]).not.toContain(ticket);
+    const notes = (await secretServer.audits(11)).map((a) => a.notes ?? "");
+    const ours = notes.find((n) => n.includes(ticketId));
+    expect(ours).toContain("alice@demo.test");
+    expect(notes.join("\n")).not.toContain(ticket);
+  });
+
+  it("costs Secret Server one request per redemption once the token is cached", async () => {
+    await redeem((await mint()).ticket);
+    const before = await secretServer.stats();
+    for (let i = 0; i < 5; i++) expect((await redeem((await mint()).ticket)).status).toBe(200);
+    const after = await secretServer.stats();
+    expect(after.tokenRequests - before.tokenRequests).toBe(0);
+    expect(after.requests - before.requests).toBe(5);
   });
 
   it("refuses a missing or malformed Authorization header", async () => {

@@ -15,6 +15,8 @@ function record(overrides: Partial<TicketRecord> = {}): TicketRecord {
   return {
     secretId: 7,
     secretPath: "db/prod",
+    requiresComment: false,
+    checkOutEnabled: false,
     fields: ["password"],
     subject: "user-1",
     email: "alice@demo.test",
