@@ -7,7 +7,7 @@ import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } 
 import { ClaimcheckError } from "../../errors";
 import { sameValue } from "../digest";
 
-export const ID_TOKEN_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"];
+const ID_TOKEN_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"];
 /** Clock skew we forgive between the IdP and us. Small: an ID token is used seconds after issue. */
 const CLOCK_TOLERANCE_SECONDS = 60;
 /** An ID token is exchanged right after it is issued; an old one is a replay. */
