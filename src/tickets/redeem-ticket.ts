@@ -37,12 +37,16 @@ async function fetchValues(source: SecretReader, record: TicketRecord, ticketId:
   const values: Record<string, string> = {};
   for (const slug of record.fields) {
     // Secret Server's own audit then names the human and the ticket id (never the ticket).
-    values[slug] = await source.readField({ id: record.secretId }, slug, {
+    const value = await source.readField({ id: record.secretId }, slug, {
       requestedBy: record.email ?? record.subject,
       ticketId,
       comment: record.comment,
       known: { requiresComment: record.requiresComment, checkOutEnabled: record.checkOutEnabled },
     });
+    // No environment variable can hold a NUL, and shells drop it silently rather than fail:
+    // refuse here so the snippet fails closed instead of setting a different value.
+    if (value.includes("\0")) throw new ClaimcheckError("VALUE_UNSUPPORTED", { detail: `field ${slug} contains NUL` });
+    values[slug] = value;
   }
   return values;
 }
