@@ -1,6 +1,7 @@
 // Every setting the Worker reads, parsed once with zod. A missing or malformed setting fails
 // closed with an error that names the setting (never its value: some are secrets).
 import { z } from "zod";
+import { CiTrust } from "./ci/ci-trust";
 import { ClaimcheckError } from "./errors";
 import { AccessPolicy } from "./policy/access-policy";
 
@@ -94,6 +95,8 @@ const rawSchema = z.object({
   OIDC_GROUPS_CLAIM: nonEmpty.default("groups"),
   // Deny by default: with no policy nobody may ask for any secret.
   ACCESS_POLICY: jsonSetting(AccessPolicy).default([]),
+  // Deny by default: with no CI trust no CI runner may redeem anything.
+  CI_TRUST: jsonSetting(CiTrust).default([]),
 });
 
 export type Config = {
@@ -102,6 +105,7 @@ export type Config = {
   secretServer: SecretServerSettings;
   oidc: OidcSettings;
   accessPolicy: AccessPolicy;
+  ciTrust: CiTrust;
 };
 
 function secretServerSettings(raw: z.infer<typeof rawSchema>): SecretServerSettings {
@@ -169,6 +173,7 @@ export function loadConfig(env: object): Config {
       groupsClaim: raw.data.OIDC_GROUPS_CLAIM,
     },
     accessPolicy: raw.data.ACCESS_POLICY,
+    ciTrust: raw.data.CI_TRUST,
   };
   cache.set(env, config);
   return config;

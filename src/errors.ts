@@ -18,7 +18,9 @@ export type ErrorCode =
   | "UPSTREAM_UNAVAILABLE"
   | "UPSTREAM_BAD_RESPONSE"
   | "SIGN_IN_FAILED"
-  | "IDP_UNAVAILABLE";
+  | "IDP_UNAVAILABLE"
+  | "CI_TOKEN_REJECTED"
+  | "CI_ISSUER_UNAVAILABLE";
 
 const PUBLIC_MESSAGES: Record<ErrorCode, string> = {
   CONFIG_INVALID: "The server is misconfigured; ask its operator to check the settings.",
@@ -38,6 +40,10 @@ const PUBLIC_MESSAGES: Record<ErrorCode, string> = {
   // page does not tell a prober which check failed; the reason goes to the log as `detail`.
   SIGN_IN_FAILED: "Sign-in could not be completed. Start again from your MCP client.",
   IDP_UNAVAILABLE: "The sign-in provider is unavailable; try again shortly.",
+  // One message for every reason a CI token is refused (signature, issuer, audience, time, replay),
+  // so a prober cannot tell which check failed; the audit keeps the reason.
+  CI_TOKEN_REJECTED: "The CI token was not accepted: it is invalid, expired, already used or from an untrusted issuer.",
+  CI_ISSUER_UNAVAILABLE: "The CI token's issuer could not be reached to check its signature; try again shortly.",
 };
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -56,6 +62,8 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   UPSTREAM_BAD_RESPONSE: 502,
   SIGN_IN_FAILED: 400,
   IDP_UNAVAILABLE: 502,
+  CI_TOKEN_REJECTED: 401,
+  CI_ISSUER_UNAVAILABLE: 502,
 };
 
 export class ClaimcheckError extends Error {
