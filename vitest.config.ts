@@ -31,7 +31,10 @@ export default defineConfig(async () => {
                   OIDC_ISSUER: idp.issuer,
                   OIDC_CLIENT_ID: oidc.clientId,
                   OIDC_CLIENT_SECRET: oidc.clientSecret,
-                  ACCESS_POLICY: JSON.stringify([{ groups: ["db-admins"], paths: ["db/**"] }]),
+                  ACCESS_POLICY: JSON.stringify([
+                    { groups: ["db-admins"], paths: ["db/**"] },
+                    { emails: ["dev@corp.example"], paths: ["db/**", "Payments/**"] },
+                  ]),
                 },
               },
             }),

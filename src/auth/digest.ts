@@ -9,10 +9,7 @@ export function randomHandle(): string {
   return base64url.encode(crypto.getRandomValues(new Uint8Array(HANDLE_BYTES)));
 }
 
-export async function sha256Base64url(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return base64url.encode(new Uint8Array(digest));
-}
+export { sha256Base64url } from "../digest";
 
 /** Constant-time equality of two strings, so a comparison leaks nothing about where they differ. */
 export function sameValue(a: string, b: string): boolean {

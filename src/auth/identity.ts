@@ -1,6 +1,6 @@
 // Who a signed-in user is, as the MCP tools see it. This is the whole of the OAuth grant's
 // `props`: the upstream IdP's tokens are never part of it, so no tool can hand them to a model.
-import { base64url } from "jose";
+import { sha256Base64url } from "../digest";
 import { z } from "zod";
 
 export const Identity = z.object({
@@ -19,6 +19,5 @@ export type Identity = z.infer<typeof Identity>;
  * subject: stable per user, distinct across issuers, and free of personal data in KV key names.
  */
 export async function userIdFor(issuer: string, sub: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${issuer}\n${sub}`));
-  return base64url.encode(new Uint8Array(digest));
+  return sha256Base64url(`${issuer}\n${sub}`);
 }

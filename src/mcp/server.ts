@@ -2,12 +2,18 @@
 // and no caller is ever shared between requests; each tool registers itself from its own module.
 import { McpServer } from "@modelcontextprotocol/server";
 import { PRODUCT_NAME } from "../auth/page";
+import { registerGetSecretEnvironmentVariable } from "./tools/get-secret-environment-variable";
+import { registerRevokeTickets } from "./tools/revoke-tickets";
+import { registerSearchSecrets } from "./tools/search-secrets";
 import { registerWhoami } from "./tools/whoami";
 
 export const SERVER_VERSION = "0.1.0";
 
 export function createMcpServer(): McpServer {
   const server = new McpServer({ name: PRODUCT_NAME, version: SERVER_VERSION });
+  registerGetSecretEnvironmentVariable(server);
+  registerSearchSecrets(server);
+  registerRevokeTickets(server);
   registerWhoami(server);
   return server;
 }

@@ -55,6 +55,14 @@ export function isAllowed(policy: AccessPolicy, who: Identity, secret: SecretLoc
   return policy.some((rule) => namesCaller(rule, who) && namesSecret(rule, secret));
 }
 
+/**
+ * Whether some rule could allow a secret at `path`, whatever its id: lets a caller be refused
+ * before Secret Server is even asked about a path they could never read.
+ */
+export function couldAllowPath(policy: AccessPolicy, who: Identity, path: string): boolean {
+  return rulesFor(policy, who).some((rule) => (rule.ids?.length ?? 0) > 0 || namesSecret(rule, { id: 0, path }));
+}
+
 /** The rules that apply to the caller: what `whoami` and `search_secrets` show. */
 export function rulesFor(policy: AccessPolicy, who: Identity): AccessRule[] {
   return policy.filter((rule) => namesCaller(rule, who));

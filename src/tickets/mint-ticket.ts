@@ -1,8 +1,10 @@
-// Minting: the only way a ticket comes to exist. The caller (an MCP tool) has already checked
-// the access policy; this stores the record in the session's TicketStore and audits the mint.
+// Minting: the only way a ticket comes to exist. `newTicket` draws the random ticket for a session
+// (nothing is stored yet, so a caller can build everything that embeds it and fail cleanly);
+// `mintTicket` then stores its record in the session's TicketStore and audits the mint. The
+// caller (an MCP tool) has already checked the access policy.
 import { describeTicket, recordAudit, type AuditEvent } from "../audit/audit-log";
 import type { Identity, SecretLocation } from "../policy/access-policy";
-import { createTicket, hashTicket, ticketIdOf } from "./ticket-format";
+import { createTicket, hashTicket, parseTicket, ticketIdOf } from "./ticket-format";
 import type { TicketRecord } from "./ticket-record";
 
 export type MintRequest = {
@@ -24,9 +26,19 @@ export function ticketStoreFor(env: Env, session: string): DurableObjectStub<imp
   return env.TICKETS.get(env.TICKETS.idFromName(session));
 }
 
-export async function mintTicket(env: Env, req: MintRequest, context: RequestContext = {}): Promise<MintedTicket> {
-  const id = env.TICKETS.idFromName(req.session);
-  const ticket = createTicket(id.toString());
+/** A fresh ticket routed to the session's TicketStore. Not valid until minted. */
+export function newTicket(env: Env, session: string): string {
+  return createTicket(env.TICKETS.idFromName(session).toString());
+}
+
+export async function mintTicket(
+  env: Env,
+  ticket: string,
+  req: MintRequest,
+  context: RequestContext = {},
+): Promise<MintedTicket> {
+  const routing = parseTicket(ticket)?.routing;
+  if (routing !== env.TICKETS.idFromName(req.session).toString()) throw new TypeError("ticket is not routed to this session");
   const hash = await hashTicket(ticket);
   const now = Date.now();
   const record: TicketRecord = {
@@ -44,7 +56,7 @@ export async function mintTicket(env: Env, req: MintRequest, context: RequestCon
     createdAt: now,
     expiresAt: now + req.ttlSeconds * 1000,
   };
-  await env.TICKETS.get(id).mint(hash, record);
+  await ticketStoreFor(env, req.session).mint(hash, record);
   const ticketId = ticketIdOf(hash);
   const event: AuditEvent = { event: "mint", outcome: "ok", at: now, ...describeTicket(record, ticketId), ...context };
   await recordAudit(env.DB, event);

@@ -6,6 +6,9 @@
 // Only SHA-256(ticket) is ever stored; `ticketId` (a 12-hex prefix of that hash) names a ticket in
 // logs and the audit trail without revealing it.
 
+import { base64url } from "jose";
+import { sha256Hex } from "../digest";
+
 const PREFIX = "cct_";
 const KEY_BYTES = 32;
 const TICKET_PATTERN = /^cct_([0-9a-f]{64})_([A-Za-z0-9_-]{43})$/;
@@ -13,15 +16,9 @@ const TICKET_ID_HEX_CHARS = 12;
 
 export type ParsedTicket = { routing: string; ticket: string };
 
-function base64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
 export function createTicket(routing: string): string {
   const key = crypto.getRandomValues(new Uint8Array(KEY_BYTES));
-  return `${PREFIX}${routing}_${base64url(key)}`;
+  return `${PREFIX}${routing}_${base64url.encode(key)}`;
 }
 
 /** Returns the routing part of a well-formed ticket, or undefined. Never throws. */
@@ -30,9 +27,8 @@ export function parseTicket(value: string): ParsedTicket | undefined {
   return match ? { routing: match[1], ticket: value } : undefined;
 }
 
-export async function hashTicket(ticket: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(ticket));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+export function hashTicket(ticket: string): Promise<string> {
+  return sha256Hex(ticket);
 }
 
 export function ticketIdOf(hash: string): string {

@@ -2,6 +2,9 @@
 // against). Subject, email, name and groups only: never a token.
 import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
+import { env } from "cloudflare:workers";
+import { loadConfig } from "../../config";
+import { rulesFor } from "../../policy/access-policy";
 import { currentCaller } from "../caller";
 
 const WhoamiOutput = z.object({
@@ -9,12 +12,24 @@ const WhoamiOutput = z.object({
   email: z.string().describe("Your email address"),
   name: z.string().optional().describe("Your display name, when the identity provider shares it"),
   groups: z.array(z.string()).describe("Your groups at the identity provider"),
+  allowed: z
+    .object({
+      paths: z.array(z.string()).describe("Secret path patterns ACCESS_POLICY lets you use"),
+      ids: z.array(z.number()).describe("Secret ids ACCESS_POLICY lets you use"),
+    })
+    .describe("What the access policy allows you"),
 });
 type WhoamiOutput = z.infer<typeof WhoamiOutput>;
 
 function describe(who: WhoamiOutput): string {
   const groups = who.groups.length > 0 ? who.groups.join(", ") : "(none)";
-  return [`Signed in as ${who.name ? `${who.name} <${who.email}>` : who.email}`, `Subject: ${who.subject}`, `Groups: ${groups}`].join("\n");
+  const allowed = [...who.allowed.paths, ...who.allowed.ids.map((id) => `id ${id}`)];
+  return [
+    `Signed in as ${who.name ? `${who.name} <${who.email}>` : who.email}`,
+    `Subject: ${who.subject}`,
+    `Groups: ${groups}`,
+    `Allowed secrets: ${allowed.length > 0 ? allowed.join(", ") : "none (ask your platform team to add you to ACCESS_POLICY)"}`,
+  ].join("\n");
 }
 
 export function registerWhoami(server: McpServer): void {
@@ -30,7 +45,9 @@ export function registerWhoami(server: McpServer): void {
     },
     async () => {
       const caller = currentCaller();
-      const who: WhoamiOutput = { subject: caller.sub, email: caller.email, name: caller.name, groups: caller.groups };
+      const rules = rulesFor(loadConfig(env).accessPolicy, caller);
+      const allowed = { paths: rules.flatMap((r) => r.paths ?? []), ids: rules.flatMap((r) => r.ids ?? []) };
+      const who: WhoamiOutput = { subject: caller.sub, email: caller.email, name: caller.name, groups: caller.groups, allowed };
       return { content: [{ type: "text", text: describe(who) }], structuredContent: who };
     },
   );

@@ -24,8 +24,11 @@ describe("whoami over MCP", () => {
       email: "dev@corp.example",
       name: "Dev Eloper",
       groups: ["payments", "eng"],
+      allowed: { paths: ["db/**", "Payments/**"], ids: [] },
     });
-    expect(result.content[0].text).toBe("Signed in as Dev Eloper <dev@corp.example>\nSubject: corp|user:42\nGroups: payments, eng");
+    expect(result.content[0].text).toBe(
+      "Signed in as Dev Eloper <dev@corp.example>\nSubject: corp|user:42\nGroups: payments, eng\nAllowed secrets: db/**, Payments/**",
+    );
   });
 
   it("lists whoami as a read-only tool", async () => {

@@ -1,0 +1,149 @@
+// get_secret_environment_variable: the tool agents use. It never returns a secret. It checks the
+// caller may read the secret, mints a single-use, short-lived claim ticket, and returns shell
+// code that redeems the ticket straight into an environment variable, plus the code that
+// removes it again.
+import type { McpServer } from "@modelcontextprotocol/server";
+import { env } from "cloudflare:workers";
+import { z } from "zod";
+import { loadConfig } from "../../config";
+import { ClaimcheckError } from "../../errors";
+import type { SecretFieldInfo } from "../../secret-server";
+import { renderSnippet, SHELLS } from "../../snippets";
+import { mintTicket, newTicket } from "../../tickets/mint-ticket";
+import { currentGrant } from "../caller";
+import { findAllowedSecret, parseSecretRef } from "../secret-access";
+import { asToolResult } from "../tool-result";
+
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+const Input = z.object({
+  secret_path: z
+    .string()
+    .min(1)
+    .max(512)
+    .describe("The secret: its folder path and name in Secret Server, like `db/prod` or `Payments/EU/stripe`, or its numeric id"),
+  shell: z.enum(SHELLS).describe("The shell that will run the script"),
+  field: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/)
+    .optional()
+    .describe("The field's slug (e.g. `password`, `username`); default: the password field, or the only field"),
+  variable_name: z
+    .string()
+    .regex(VARIABLE_NAME)
+    .optional()
+    .describe("Name of the environment variable to set; default derived from secret and field, e.g. `PROD_PASSWORD`"),
+  comment: z
+    .string()
+    .min(1)
+    .max(500)
+    .optional()
+    .describe("Why you need the secret; required for secrets that require a comment (recorded in Secret Server's audit)"),
+  command: z
+    .string()
+    .min(1)
+    .max(4096)
+    .optional()
+    .describe("Optional: a command to run with the secret in its environment only, instead of setting it in the shell"),
+});
+
+const Output = z.object({
+  script: z.string().describe("Shell code that sets the variable(s) by redeeming a single-use ticket"),
+  cleanup: z.string().describe("Shell code that unsets the variable(s)"),
+  variables: z.array(z.string()).describe("Names of the variables the script sets"),
+  expires_at: z.string().describe("When the ticket in the script expires (ISO 8601)"),
+  ticket_id: z.string().describe("Short, non-secret id of the ticket, as it appears in the audit trail"),
+  secret: z.object({ id: z.number(), path: z.string(), field: z.string() }),
+});
+
+const DESCRIPTION = [
+  "Gets a secret from Delinea Secret Server into an environment variable WITHOUT the secret ever passing through you.",
+  "Returns a short shell script holding a single-use claim ticket that expires in minutes.",
+  "Run the script exactly as given, in the user's shell: it fetches the value straight into the variable.",
+  "Never print, echo, log or write the variable's value to a file, and never ask the user for it.",
+  "Use the variable by name in later commands (e.g. `psql \"$PROD_PASSWORD\"` style references).",
+  "When you are done, run the cleanup code to unset it.",
+  "If the script fails, call this tool again for a new ticket; tickets work once.",
+].join(" ");
+
+/** `prod` + `password` → `PROD_PASSWORD`: letters, digits and underscores, never a leading digit. */
+export function defaultVariableName(secretName: string, slug: string): string {
+  const name = `${secretName}_${slug}`.toUpperCase().replace(/[^A-Z0-9]+/g, "_").replace(/^_+|_+$/g, "");
+  const safe = /^[0-9]/.test(name) ? `_${name}` : name;
+  return (safe || "SECRET").slice(0, 128);
+}
+
+/** The requested field, else the password field, else the only field. */
+export function chooseField(fields: SecretFieldInfo[] | undefined, requested: string | undefined): string {
+  if (fields === undefined) return requested ?? "password"; // Secret Server withholds the list; the read checks it
+  const slugs = fields.map((f) => f.slug).join(", ");
+  if (requested !== undefined) {
+    const match = fields.find((f) => f.slug.toLowerCase() === requested.toLowerCase());
+    if (!match) throw new ClaimcheckError("BAD_REQUEST", { message: `This secret has no field "${requested}". Its fields: ${slugs}.` });
+    return match.slug;
+  }
+  const chosen = fields.find((f) => f.isPassword) ?? (fields.length === 1 ? fields[0] : undefined);
+  if (!chosen) throw new ClaimcheckError("BAD_REQUEST", { message: `This secret has several fields and no password field; name one with "field". Its fields: ${slugs}.` });
+  return chosen.slug;
+}
+
+function instructions(shell: string, out: z.infer<typeof Output>): string {
+  const names = out.variables.join(", ");
+  return [
+    `Run this in ${shell} to set ${names} (the value goes from Secret Server straight into the variable; it is never shown):`,
+    "",
+    out.script,
+    "",
+    `When you are done, run: ${out.cleanup}`,
+    `The ticket works once and expires at ${out.expires_at}. Never print or log the value of ${names}.`,
+  ].join("\n");
+}
+
+export function registerGetSecretEnvironmentVariable(server: McpServer): void {
+  server.registerTool(
+    "get_secret_environment_variable",
+    {
+      title: "Get a secret into an environment variable",
+      description: DESCRIPTION,
+      inputSchema: Input,
+      outputSchema: Output,
+      // Not read-only: it mints a ticket (a capability) and writes an audit row.
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    },
+    async (input, ctx) =>
+      asToolResult(async () => {
+        const config = loadConfig(env);
+        const grant = await currentGrant(ctx);
+        const secret = await findAllowedSecret(env, config, grant, parseSecretRef(input.secret_path));
+        const field = chooseField(secret.fields, input.field);
+        if (secret.requiresComment && !input.comment) throw new ClaimcheckError("COMMENT_REQUIRED");
+
+        // The snippet is rendered (and every input checked) before the ticket is stored, so a
+        // refused request leaves no live ticket behind.
+        const ticket = newTicket(env, grant.session);
+        const snippet = renderSnippet({
+          shell: input.shell,
+          ticket,
+          redeemUrl: `${config.publicUrl}/redeem`,
+          variableName: input.variable_name ?? defaultVariableName(secret.name, field),
+          command: input.command,
+        });
+        const minted = await mintTicket(env, ticket, {
+          session: grant.session,
+          secret: { id: secret.id, path: secret.path, requiresComment: secret.requiresComment, checkOutEnabled: secret.checkOutEnabled },
+          fields: [field],
+          who: grant.who,
+          clientId: grant.clientId,
+          comment: input.comment,
+          ttlSeconds: config.ticketTtlSeconds,
+        });
+        const out = {
+          ...snippet,
+          expires_at: new Date(minted.expiresAt).toISOString(),
+          ticket_id: minted.ticketId,
+          secret: { id: secret.id, path: secret.path, field },
+        };
+        return { content: [{ type: "text", text: instructions(input.shell, out) }], structuredContent: out };
+      }),
+  );
+}
