@@ -4,7 +4,7 @@ import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { onError } from "../../../src/http/error-response";
 import { redeemRoutes } from "../../../src/http/redeem";
 import { createSecretServerClient, type SecretReader } from "../../../src/secret-server";
-import { mintTicket } from "../../../src/tickets/mint-ticket";
+import { mintTicket, newTicket } from "../../../src/tickets/mint-ticket";
 import { hashTicket, ticketIdOf } from "../../../src/tickets/ticket-format";
 import { standIn } from "../secret-server/stand-in";
 
@@ -29,7 +29,7 @@ beforeEach(() => {
 });
 
 function mint(fields = ["password"], ttlSeconds = 120) {
-  return mintTicket(env, { session, secret: PROD, fields, who: alice, clientId: "client-1", ttlSeconds });
+  return mintTicket(env, newTicket(env, session), { session, secret: PROD, fields, who: alice, clientId: "client-1", ttlSeconds });
 }
 
 function redeem(ticket: string, headers: Record<string, string> = {}) {

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
-import { mintTicket } from "../../../src/tickets/mint-ticket";
+import { mintTicket, newTicket } from "../../../src/tickets/mint-ticket";
 import { revokeSessionTickets } from "../../../src/tickets/revoke-tickets";
 import { hashTicket, parseTicket } from "../../../src/tickets/ticket-format";
 
@@ -8,7 +8,7 @@ it("revokes every live ticket of the session and audits each by its ticket id", 
   const session = `revoke-${crypto.randomUUID()}`;
   const who = { sub: "alice-sub", email: "alice@demo.test", groups: ["db-admins"] };
   const minted = await Promise.all(
-    [1, 2].map(() => mintTicket(env, { session, secret: { id: 7, path: "db/prod", requiresComment: false, checkOutEnabled: false }, fields: ["password"], who, clientId: "c", ttlSeconds: 60 })),
+    [1, 2].map(() => mintTicket(env, newTicket(env, session), { session, secret: { id: 7, path: "db/prod", requiresComment: false, checkOutEnabled: false }, fields: ["password"], who, clientId: "c", ttlSeconds: 60 })),
   );
   expect(await revokeSessionTickets(env, session)).toBe(2);
 
