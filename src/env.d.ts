@@ -5,6 +5,7 @@ declare namespace Cloudflare {
     TICKETS: DurableObjectNamespace<import("./tickets/ticket-store").TicketStore>;
     DB: D1Database;
     SIGN_IN_STATE: DurableObjectNamespace<import("./auth/sign-in-state-store").SignInStateStore>;
+    JTI_REPLAY: DurableObjectNamespace<import("./ci/jti-replay-store").JtiReplayStore>;
     OAUTH_KV: KVNamespace;
   }
   interface GlobalProps {

@@ -11,6 +11,7 @@ import { redeemRoutes } from "./http/redeem";
 import { createMcpServer } from "./mcp/server";
 import { secretServerClientFor } from "./secret-server";
 
+export { JtiReplayStore } from "./ci/jti-replay-store";
 export { SignInStateStore } from "./auth/sign-in-state-store";
 export { TicketStore } from "./tickets/ticket-store";
 
