@@ -1,6 +1,8 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { startSecretServer } from "./dev/secret-server/server.ts";
+import { startCiIssuer } from "./test/fixtures/ci-issuer/ci-issuer.ts";
+import { testCiTrust } from "./test/fixtures/ci-issuer/test-trust.ts";
 import { startTestIdp } from "./test/fixtures/idp/test-idp.ts";
 
 // Three projects: code inside workerd (real Durable Objects, alarms, D1), plain Node tests
@@ -14,6 +16,8 @@ export default defineConfig(async () => {
   // The OpenID provider the sign-in tests drive (test/fixtures/idp); unref'd the same way.
   const oidc = { clientId: "claimcheck", clientSecret: "oidc-client-secret", redirectUri: "https://claimcheck.test/callback" };
   const idp = await startTestIdp(oidc);
+  // The CI token issuers the /ci/redeem tests trust (test/fixtures/ci-issuer); unref'd the same way.
+  const ciIssuer = await startCiIssuer();
   return {
     test: {
       projects: [
@@ -31,6 +35,8 @@ export default defineConfig(async () => {
                   OIDC_ISSUER: idp.issuer,
                   OIDC_CLIENT_ID: oidc.clientId,
                   OIDC_CLIENT_SECRET: oidc.clientSecret,
+                  CI_TRUST: JSON.stringify(testCiTrust(ciIssuer.issuerUrl)),
+                  TEST_CI_ISSUER: ciIssuer.url,
                   ACCESS_POLICY: JSON.stringify([
                     { groups: ["db-admins"], paths: ["db/**"] },
                     { emails: ["dev@corp.example"], paths: ["db/**", "Payments/**"] },
