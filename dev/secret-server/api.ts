@@ -1,5 +1,6 @@
-// The /api/v1 routes the claimcheck client uses: secrets by id or path, one field, search, state,
-// comment-restricted reads, check-out/check-in, folders, and the secret's own audit trail.
+// The /api/v1 routes the claimcheck client uses: secrets by id or path, their summaries, one field,
+// search, state, comment-restricted reads, check-out/check-in, folders, secret templates, and the
+// secret's own audit trail.
 import {
   accessDenied,
   checkedOutByOther,
@@ -7,11 +8,13 @@ import {
   commentRequired,
   fieldNotFound,
   folderModel,
+  isRestricted,
   json,
   page,
   secretModel,
   secretSummary,
   stateModel,
+  templateModel,
   unauthorized,
 } from "./shapes.ts";
 import { bearerPrincipal } from "./auth.ts";
@@ -24,6 +27,11 @@ type Ctx = { store: Store; request: Request; url: URL; principal: Principal };
 function param(url: URL, name: string): string | undefined {
   for (const [key, value] of url.searchParams) if (key.toLowerCase() === name.toLowerCase()) return value;
   return undefined;
+}
+
+/** A boolean query option: only `true` (any case) turns it on. */
+function flag(url: URL, name: string): boolean {
+  return param(url, name)?.toLowerCase() === "true";
 }
 
 function intParam(url: URL, name: string, fallback: number): number {
@@ -91,9 +99,12 @@ async function commentArgs(request: Request): Promise<{ comment?: string; forceC
 
 function search(ctx: Ctx): Response {
   const text = (param(ctx.url, "filter.searchText") ?? "").toLowerCase();
-  const exact = param(ctx.url, "filter.isExactMatch") === "true";
+  const exact = flag(ctx.url, "filter.isExactMatch");
   const folderId = param(ctx.url, "filter.folderId");
-  const includeSub = param(ctx.url, "filter.includeSubFolders") === "true";
+  const includeSub = flag(ctx.url, "filter.includeSubFolders");
+  // Restricted secrets (comment required) are left out unless asked for, which is why integrations
+  // that search by name (Delinea's PowerShell module among them) pass filter.includeRestricted=true.
+  const includeRestricted = flag(ctx.url, "filter.includeRestricted");
   const inFolder = (secret: SeedSecret) => {
     if (folderId === undefined) return true;
     const root = ctx.store.folderPath(Number(folderId)).toLowerCase();
@@ -102,6 +113,7 @@ function search(ctx: Ctx): Response {
   };
   const matches = [...ctx.store.secrets.values()]
     .filter((s) => ctx.store.canSee(ctx.principal, s))
+    .filter((s) => includeRestricted || !isRestricted(s))
     .filter((s) => (exact ? s.name.toLowerCase() === text : s.name.toLowerCase().includes(text)))
     .filter(inFolder)
     .sort((a, b) => a.name.localeCompare(b.name))
@@ -143,6 +155,8 @@ async function secretRoute(ctx: Ctx, secret: SeedSecret, rest: string): Promise<
     recordView(ctx, secret, comment);
     return json(secretModel(store, secret));
   }
+  // The summary a search lists, for one secret: no values, so no comment or check-out needed and no audit.
+  if (rest === "/summary" && method === "GET") return json(secretSummary(store, secret));
   if (rest === "/state" && method === "GET") return json(stateModel(store, secret, principal));
   if (rest === "/audits" && method === "GET") {
     const records = store.auditsFor(secret.id).map((a) => ({
@@ -188,6 +202,12 @@ export async function apiRoute(store: Store, request: Request, url: URL): Promis
   if (/^\/secrets\/?$/i.test(path) && request.method === "GET") return search(ctx);
   const folderMatch = /^\/folders\/(\d+)$/i.exec(path);
   if (folderMatch && request.method === "GET") return folder(ctx, Number(folderMatch[1]));
+  const templateMatch = /^\/secret-templates\/(\d+)$/i.exec(path);
+  if (templateMatch && request.method === "GET") {
+    // An unknown template gets the same Access Denied as an unknown secret or folder.
+    const template = store.templates.get(Number(templateMatch[1]));
+    return template ? json(templateModel(template)) : accessDenied();
+  }
   const secretMatch = /^\/secrets\/(\d+)(\/.*)?$/i.exec(path);
   if (!secretMatch) return undefined;
   const secret = findSecret(ctx, Number(secretMatch[1]));

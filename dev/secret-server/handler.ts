@@ -12,6 +12,8 @@ export type StandInStats = {
   requests: number;
   tokenRequests: number;
   secretReads: number;
+  /** Requests by route, ids replaced: `{"GET /api/v1/secrets/{id}/summary": 2, …}`. */
+  calls: Record<string, number>;
   pendingFaults: number;
   checkedOut: Record<number, string>;
 };
@@ -39,6 +41,7 @@ export function createSecretServerHandler(seedFile: SeedFile, options: HandlerOp
 
   const stats = (): StandInStats => ({
     ...store.stats,
+    calls: { ...store.stats.calls },
     pendingFaults: faults.pending(),
     checkedOut: store.checkOuts(),
   });
@@ -102,6 +105,8 @@ export function createSecretServerHandler(seedFile: SeedFile, options: HandlerOp
       url.pathname = url.pathname.slice(basePath.length) || "/";
       if (url.pathname.startsWith(ADMIN_PREFIX)) return admin(request, url.pathname.slice(ADMIN_PREFIX.length));
       store.stats.requests++;
+      const call = `${request.method} ${url.pathname.toLowerCase().replace(/\/\d+(?=\/|$)/g, "/{id}")}`;
+      store.stats.calls[call] = (store.stats.calls[call] ?? 0) + 1;
       if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
       const fault = faults.take(url.pathname);
       if (fault) return faults.answer(fault, leakBait(url.pathname));

@@ -1,7 +1,7 @@
 // The JSON shapes Secret Server answers with (camelCase, as in the REST API spec and the SDKs).
 // Only shapes live here; which route answers with which shape is in api.ts.
 import type { Principal, Store } from "./store.ts";
-import type { SeedItem, SeedSecret } from "./seed.ts";
+import type { SeedItem, SeedSecret, SeedTemplate } from "./seed.ts";
 
 /** What Secret Server puts in a file item's itemValue: the content only comes from /fields/{slug}. */
 export const FILE_ITEM_PLACEHOLDER = "*** Not Valid For Display ***";
@@ -50,6 +50,9 @@ function itemModel(item: SeedItem, index: number, secret: SeedSecret) {
   };
 }
 
+/** Secret Server's "restricted": double-locked, approval required or comment required (not check-out). */
+export const isRestricted = (secret: SeedSecret) => secret.requiresComment;
+
 function checkOutFields(store: Store, secret: SeedSecret) {
   const holder = store.checkedOutBy(secret.id);
   return {
@@ -72,7 +75,7 @@ export function secretModel(store: Store, secret: SeedSecret) {
     ...checkOutFields(store, secret),
     requiresComment: secret.requiresComment,
     requiresApprovalForAccess: false,
-    isRestricted: secret.requiresComment || secret.checkOutEnabled,
+    isRestricted: isRestricted(secret),
     isDoubleLock: false,
     doubleLockId: -1,
     autoChangeEnabled: false,
@@ -105,7 +108,7 @@ export function secretSummary(store: Store, secret: SeedSecret) {
     siteId: 1,
     active: true,
     ...checkOutFields(store, secret),
-    isRestricted: secret.requiresComment || secret.checkOutEnabled,
+    isRestricted: isRestricted(secret),
     isOutOfSync: false,
     outOfSyncReason: "",
     lastHeartBeatStatus: "Pending",
@@ -122,6 +125,45 @@ export function secretSummary(store: Store, secret: SeedSecret) {
     daysUntilExpiration: null,
     extendedFields: null,
     responseCodes: [],
+  };
+}
+
+/**
+ * SecretTemplateModel (`GET /secret-templates/{id}`): the fields' definitions, never a value. The
+ * properties the spec marks "only returned if user can manage secret templates" are null, as for an
+ * application account that may only use templates.
+ */
+export function templateModel(template: SeedTemplate) {
+  return {
+    id: template.id,
+    name: template.name,
+    passwordTypeId: null,
+    fields: template.fields.map((field, index) => ({
+      secretTemplateFieldId: field.fieldId,
+      fieldSlugName: field.slug,
+      name: field.name,
+      displayName: field.name,
+      description: field.description,
+      isPassword: field.isPassword,
+      isFile: field.isFile,
+      isNotes: field.isNotes,
+      isRequired: field.isRequired,
+      isUrl: false,
+      isList: false,
+      listType: "None",
+      isIndexable: !field.isPassword && !field.isFile,
+      isExpirationField: false,
+      hideOnView: false,
+      editRequires: "Edit",
+      editablePermission: null,
+      historyLength: null,
+      sortOrder: index + 1,
+      passwordTypeFieldId: null,
+      passwordRequirementId: field.isPassword ? -1 : null,
+      mustEncrypt: null,
+      generatePasswordCharacterSet: null,
+      generatePasswordLength: null,
+    })),
   };
 }
 

@@ -21,14 +21,18 @@ export type Store = ReturnType<typeof createStore>;
 export function createStore(seed: Seed) {
   const folders = new Map(seed.folders.map((f) => [f.id, f]));
   const secrets = new Map(seed.secrets.map((s) => [s.id, s]));
+  const templates = new Map(seed.templates.map((t) => [t.id, t]));
   const checkedOutBy = new Map<number, string>();
   for (const s of seed.secrets) if (s.checkedOutBy) checkedOutBy.set(s.id, s.checkedOutBy);
   const tokens = new Map<string, IssuedToken>();
   const refreshTokens = new Map<string, Principal>();
   const audits: AuditRecord[] = [];
   let tokenLifetimeSeconds = seed.settings.tokenLifetimeSeconds;
-  /** Counters tests read to prove caching: one token per lifetime, one read per redemption. */
-  const stats = { requests: 0, tokenRequests: 0, secretReads: 0 };
+  /**
+   * Counters tests read to prove caching and what was (not) asked: one token per lifetime, one read
+   * per redemption. `calls` counts requests by route, ids replaced: `GET /api/v1/secrets/{id}`.
+   */
+  const stats = { requests: 0, tokenRequests: 0, secretReads: 0, calls: {} as Record<string, number> };
 
   function folderPath(folderId: number): string {
     const parts: string[] = [];
@@ -49,6 +53,7 @@ export function createStore(seed: Seed) {
     seed,
     folders,
     secrets,
+    templates,
     folderPath,
     displayName,
     stats,

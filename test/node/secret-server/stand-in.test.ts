@@ -1,6 +1,7 @@
 // The Secret Server stand-in itself: the shapes and behaviours the client relies on, through the
 // real Node adapter on 127.0.0.1.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { loadSeed, parseSeed, type SeedFile } from "../../../dev/secret-server/seed.ts";
 import { startSecretServer, type RunningSecretServer } from "../../../dev/secret-server/server.ts";
 
 let server: RunningSecretServer;
@@ -97,7 +98,27 @@ describe("secrets", () => {
   it("lists search results as summaries without values", async () => {
     const page = (await (await api("/secrets?filter.searchText=pro")).json()) as { records: object[]; total: number };
     expect(page.total).toBe(1);
+    expect(page.records[0]).toMatchObject({ id: 11, secretTemplateId: 6008, secretTemplateName: "SQL Server Account" });
     expect(JSON.stringify(page)).not.toContain("Pr0d-db-S3cret!");
+  });
+
+  it("leaves comment-required secrets out of a search unless filter.includeRestricted=true", async () => {
+    const ids = async (query: string) =>
+      ((await (await api(`/secrets?filter.searchText=pay${query}`)).json()) as { records: { id: number }[] }).records.map((r) => r.id);
+    expect(await ids("")).toEqual([]);
+    expect(await ids("&filter.includeRestricted=true")).toEqual([13]);
+  });
+
+  it("gives one secret's summary, with its template id, without a comment, a value or an audit entry", async () => {
+    const answer = await api("/secrets/13/summary");
+    expect(answer.status).toBe(200);
+    const summary = await answer.json();
+    expect(summary).toMatchObject({ id: 13, name: "payout-signing-key", folderId: 7, secretTemplateId: 6003, requiresComment: true });
+    expect(JSON.stringify(summary)).not.toContain("payout-key-7Hq2-vX9p");
+    expect(await (await api("/secrets/0/summary?secretPath=%5CPayments%5CRestricted%5Cpayout-signing-key")).json()).toEqual(summary);
+    const audits = (await (await api("/secrets/13/audits")).json()) as { records: unknown[] };
+    expect(audits.records).toEqual([]);
+    expect(server.stats().secretReads).toBe(0);
   });
 
   it("requires a comment for a restricted secret and records it in the secret's audit", async () => {
@@ -121,6 +142,79 @@ describe("secrets", () => {
     expect((await api("/secrets/14/fields/password")).status).toBe(400);
     const held = await api("/secrets/18/check-out", { method: "POST" });
     expect(await held.json()).toMatchObject({ errorCode: "API_SecretCheckedOutByAnotherUser" });
+  });
+});
+
+describe("secret templates", () => {
+  type TemplateField = { secretTemplateFieldId: number; fieldSlugName: string; name: string; isPassword: boolean; isFile: boolean };
+
+  it("describes a template's fields by slug, without any value", async () => {
+    const answer = await api("/secret-templates/6008");
+    expect(answer.status).toBe(200);
+    const template = (await answer.json()) as { id: number; name: string; fields: TemplateField[] };
+    expect(template).toMatchObject({ id: 6008, name: "SQL Server Account" });
+    expect(template.fields.map((f) => [f.secretTemplateFieldId, f.fieldSlugName, f.name, f.isPassword, f.isFile])).toEqual([
+      [108, "server", "Server", false, false],
+      [109, "username", "Username", false, false],
+      [110, "password", "Password", true, false],
+      [111, "notes", "Notes", false, false],
+    ]);
+    expect(template.fields[3]).toMatchObject({ isNotes: true, displayName: "Notes", sortOrder: 4 });
+    const seeded = (await loadSeed()).secrets.flatMap((s) => s.items.map((i) => i.itemValue));
+    for (const id of [6001, 6003, 6008, 6034]) {
+      const body = await (await api(`/secret-templates/${id}`)).text();
+      for (const value of seeded) expect(body.includes(value), `template ${id} holds a value`).toBe(false);
+    }
+  });
+
+  it("agrees with the secrets' items: same slugs, names, ids and kinds", async () => {
+    const plain = (await loadSeed()).secrets.filter((s) => !s.requiresComment && !s.checkOutEnabled && !s.allowedUsers);
+    expect(new Set(plain.map((s) => s.secretTemplateId))).toEqual(new Set([6003, 6008, 6034]));
+    for (const { id, secretTemplateId } of plain) {
+      const secret = (await (await api(`/secrets/${id}`)).json()) as {
+        items: { fieldId: number; slug: string; fieldName: string; isPassword: boolean; isFile: boolean }[];
+      };
+      const template = (await (await api(`/secret-templates/${secretTemplateId}`)).json()) as { fields: TemplateField[] };
+      expect(secret.items.map((i) => [i.fieldId, i.slug, i.fieldName, i.isPassword, i.isFile])).toEqual(
+        template.fields.map((f) => [f.secretTemplateFieldId, f.fieldSlugName, f.name, f.isPassword, f.isFile]),
+      );
+    }
+  });
+
+  it("answers an unknown template with the same Access Denied as an unknown secret", async () => {
+    const template = await api("/secret-templates/9999");
+    const secret = await api("/secrets/9999");
+    expect(template.status).toBe(400);
+    expect(await template.json()).toEqual(await secret.json());
+  });
+
+  it("counts requests by route, ids replaced", async () => {
+    await api("/secret-templates/6003");
+    await api("/secret-templates/6008");
+    await api("/secrets/11/summary");
+    expect(server.stats().calls).toMatchObject({
+      "GET /api/v1/secret-templates/{id}": 2,
+      "GET /api/v1/secrets/{id}/summary": 1,
+    });
+  });
+});
+
+describe("seed", () => {
+  const seedFile = async () => JSON.parse(JSON.stringify(await loadSeed())) as SeedFile & { secrets: { items: { slug: string }[] }[] };
+
+  it("refuses a secret whose items are not exactly its template's fields, naming it", async () => {
+    const missing = await seedFile();
+    missing.secrets[0]!.items.pop();
+    expect(() => parseSeed(missing)).toThrow(/secrets\.0 \(id 11\): items \[password,server,username\] must be the fields of template 6008/);
+    const extra = await seedFile();
+    extra.secrets[1]!.items.push({ slug: "api-key", itemValue: "x" } as never);
+    expect(() => parseSeed(extra)).toThrow(/secrets\.1 \(id 12\)/);
+  });
+
+  it("refuses a secret whose template does not exist", async () => {
+    const file = await seedFile();
+    file.secrets[0]!.secretTemplateId = 4242;
+    expect(() => parseSeed(file)).toThrow("secrets.0 (id 11): no template 4242");
   });
 });
 
