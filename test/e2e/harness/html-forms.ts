@@ -56,19 +56,27 @@ export function readForms(html: string, pageUrl: URL): HtmlForm[] {
   );
 }
 
+export type FormButton = { name: string; value?: string };
+
 /**
  * What submitting `form` sends: its inputs (checkboxes and radios only when checked), with
  * `values` replacing or adding fields, plus the clicked button's name and value.
  */
-export function formData(form: HtmlForm, values: Record<string, string> = {}, button?: string): URLSearchParams {
+export function formData(form: HtmlForm, values: Record<string, string> = {}, button?: FormButton): URLSearchParams {
   const data = new URLSearchParams();
   for (const input of form.inputs) {
     if ((input.type === "checkbox" || input.type === "radio") && !input.checked) continue;
     if (!(input.name in values)) data.append(input.name, input.value);
   }
   for (const [name, value] of Object.entries(values)) data.append(name, value);
-  const clicked = button === undefined ? undefined : form.buttons.find((b) => b.name === button);
-  if (button !== undefined && clicked === undefined) throw new Error(`the form has no button named ${button}`);
-  if (clicked) data.append(clicked.name, clicked.value);
+  if (button === undefined) return data;
+  const clicked = form.buttons.find((b) => b.name === button.name && (button.value === undefined || b.value === button.value));
+  if (clicked === undefined) throw new Error(`the form has no button ${button.name}=${button.value ?? "*"}`);
+  data.append(clicked.name, clicked.value);
   return data;
+}
+
+/** The form with a button of this name (and value, when given). */
+export function formWithButton(forms: readonly HtmlForm[], button: FormButton): HtmlForm | undefined {
+  return forms.find((f) => f.buttons.some((b) => b.name === button.name && (button.value === undefined || b.value === button.value)));
 }

@@ -1,17 +1,8 @@
 // Signs in at the local OpenID provider the way a person would, over plain HTTP.
-import { formData } from "./html-forms.ts";
-import { HttpBrowser, submitForm } from "./http-browser.ts";
+import { HttpBrowser } from "./http-browser.ts";
 import type { PageHandler } from "./http-browser.ts";
-
-export type Credentials = { username: string; password: string };
-
-/** Fills and submits the first form that has a password field. */
-export function fillLoginForm({ username, password }: Credentials): PageHandler {
-  return (page) => {
-    const form = page.forms.find((f) => f.inputs.some((i) => i.type === "password"));
-    return form && submitForm(form, formData(form, { username, password }));
-  };
-}
+import { fillLoginForm } from "./page-handlers.ts";
+import type { Credentials } from "./page-handlers.ts";
 
 export type LoginAndFollowOptions = Credentials & {
   /** Reuse a browser to keep its cookies (an IdP session, a consent cookie) across flows. */
