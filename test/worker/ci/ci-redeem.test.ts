@@ -1,5 +1,8 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { decodeJwt } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
+import { sha256Hex } from "../../../src/digest";
 import { auditRowsAfter, ciRoute, lastAuditId } from "./ci-route";
 import { ciIssuer, GITHUB_JOB, GITLAB_JOB } from "./ci-issuer";
 
@@ -109,6 +112,17 @@ describe("single use", () => {
     const token = await github.mint();
     const statuses = (await Promise.all([route.redeem(token, { secrets: [stripe] }), route.redeem(token, { secrets: [stripe] })])).map((r) => r.status);
     expect(statuses.sort()).toEqual([200, 401]);
+  });
+
+  it("remembers a used token, by hash only, until it could no longer verify anyway", async () => {
+    // GitLab's token lives an hour, but the trust allows 15 minutes of age: the age bounds it.
+    const token = await gitlab.mint({ profile: "gitlab" });
+    expect((await route.redeem(token, { secrets: [stripe] })).status).toBe(200);
+    const { jti, iat } = decodeJwt(token);
+    const store = env.JTI_REPLAY.get(env.JTI_REPLAY.idFromName(gitlab.url));
+    const rows = await runInDurableObject(store, (_i, state) => state.storage.sql.exec("SELECT * FROM used_tokens").toArray());
+    expect(rows).toContainEqual({ jti_hash: await sha256Hex(jti!), forget_at: (iat! + 900 + 30) * 1000 + 60_000 });
+    expect(JSON.stringify(rows)).not.toContain(jti);
   });
 
   it("does not use the token up on a malformed request", async () => {
