@@ -27,7 +27,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await worker.close();
+  // Undefined when beforeAll failed; the state folder is removed either way.
+  await (worker as WranglerDev | undefined)?.close();
   await rm(state, { recursive: true, force: true });
 });
 
