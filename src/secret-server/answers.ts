@@ -51,15 +51,6 @@ export function isAuthFailure(answer: UpstreamAnswer): boolean {
   return body?.success === true && /^authentication failed/i.test(body.data.message ?? "");
 }
 
-/**
- * Secret Server withholds the secret's body until a comment is given or it is checked out. The
- * comment code is documented; the check-out code is not, so any code naming a check-out counts.
- */
-export function isGatedAnswer(answer: UpstreamAnswer): boolean {
-  const code = upstreamErrorCode(answer);
-  return answer.status === 400 && code !== undefined && (code === COMMENT_REQUIRED || /check_?out/i.test(code));
-}
-
 /** The typed error for an answer that is not a success. */
 export function errorFromAnswer(answer: UpstreamAnswer): ClaimcheckError {
   const code = upstreamErrorCode(answer);

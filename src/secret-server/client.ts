@@ -1,13 +1,16 @@
 // The Secret Server client claimcheck uses: describe a secret, read one field, search. Built from
-// the parsed settings; one client per isolate keeps its token and folder caches across requests.
+// the parsed settings; one client per isolate keeps its token, folder and template caches across
+// requests.
 import type { SecretServerSettings } from "../config";
+import { ClaimcheckError } from "../errors";
 import { expectJson } from "./answers";
-import { createSecretFinder } from "./find-secret";
+import { createSecretFinder, INCLUDE_RESTRICTED } from "./find-secret";
 import { createFolderPaths } from "./folder-paths";
 import { createFieldReader } from "./read-field";
 import { createRestApi } from "./rest-api";
 import { searchAnswer } from "./schemas";
 import { checkSearchText, checkSlug, normaliseRef } from "./secret-refs";
+import { createTemplateFields } from "./secret-templates";
 import { createTokenSource } from "./token-source";
 import { createTransport, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from "./transport";
 import type { SecretReader, SecretServerClientOptions, SecretSummary } from "./types";
@@ -26,7 +29,7 @@ export function createSecretServerClient(
   const transport = createTransport({ fetch: fetchFn, timeoutMs, maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES });
   const api = createRestApi(createTokenSource(settings, transport, { now, timeoutMs }), transport);
   const folders = createFolderPaths(api, now);
-  const finder = createSecretFinder(api, folders);
+  const finder = createSecretFinder(api, folders, createTemplateFields(api, now));
   const read = createFieldReader(api);
 
   return {
@@ -41,21 +44,35 @@ export function createSecretServerClient(
       return read(guards, checkedSlug, context);
     },
 
-    // Summaries carry no field list: Secret Server's search does not return fields, and fetching
-    // each secret would cost a read (and an audit entry) per result. getSecret lists the fields.
+    // Fields come from the results' templates, cached and shared: one request per distinct
+    // template, however many results use it, and never a read of a secret.
     async search(text) {
-      const answer = await api.get("/secrets", { "filter.searchText": checkSearchText(text), take: String(SEARCH_LIMIT) });
+      const answer = await api.get("/secrets", {
+        "filter.searchText": checkSearchText(text),
+        ...INCLUDE_RESTRICTED,
+        take: String(SEARCH_LIMIT),
+      });
       const { records } = expectJson(answer, searchAnswer, "secret search");
-      const summaries = await Promise.all(
-        records.map(async (r): Promise<SecretSummary | undefined> => {
-          // A result whose folder cannot be read cannot pass a folder policy: leave it out.
-          const folderPath = await folders.pathOf(r.folderId).catch(() => undefined);
-          if (folderPath === undefined) return undefined;
-          const { id, name, folderId, requiresComment, checkOutEnabled } = r;
-          return { id, name, folderId, folderPath, requiresComment, checkOutEnabled };
-        }),
+      const found = await Promise.all(
+        records.map((r) =>
+          finder.detailsOf(r).catch((err: unknown) => {
+            // A result whose folder cannot be read cannot pass a folder policy: leave it out.
+            if (err instanceof ClaimcheckError && err.code === "NOT_FOUND") return undefined;
+            throw err;
+          }),
+        ),
       );
-      return summaries.filter((s) => s !== undefined);
+      return found
+        .filter((s) => s !== undefined)
+        .map(({ id, name, folderId, folderPath, requiresComment, checkOutEnabled, fields }): SecretSummary => ({
+          id,
+          name,
+          folderId,
+          folderPath,
+          requiresComment,
+          checkOutEnabled,
+          fields,
+        }));
     },
   };
 }

@@ -1,74 +1,61 @@
-// Finding a secret and what guards it. `restrictions` never touches a value: the state endpoint
-// for an id, the folder plus an exact name search for a path. Reads use it, so a redemption moves
-// only the one field it asked for and leaves one entry in Secret Server's audit.
-// `describe` also lists the fields, which only the plain read (`GET /secrets/{id}`, or id 0 with
-// `secretPath`) returns; for a secret that needs a comment or a check-out, Secret Server withholds
-// that body, and the fields stay unknown until a read.
+// Finding a secret and describing it, without reading it. Every lookup here is value-free: the
+// secret's summary for an id, or its folder plus an exact name search for a path, says what guards
+// it and which template it uses; the template lists its fields. So describing a secret (when a
+// ticket is minted) moves no value into the Worker and leaves no VIEW in Secret Server's audit, and
+// a redemption, which finds the secret the same way, moves only the one field it asked for.
+import type { z } from "zod";
 import { ClaimcheckError } from "../errors";
-import { errorFromAnswer, expectJson, isGatedAnswer, isSuccess } from "./answers";
+import { expectJson } from "./answers";
 import type { FolderPaths } from "./folder-paths";
 import type { RestApi } from "./rest-api";
-import { searchAnswer, secretAnswer, stateAnswer } from "./schemas";
+import { searchAnswer, secretSummaryAnswer } from "./schemas";
 import type { NormalisedRef } from "./secret-refs";
+import type { TemplateFields } from "./secret-templates";
 import type { SecretInfo } from "./types";
 
-export type Restrictions = Pick<SecretInfo, "id" | "name" | "folderId" | "requiresComment" | "checkOutEnabled" | "checkedOut">;
+/** What guards a secret and which template it is made from: a search record or a secret's summary. */
+export type Restrictions = z.output<typeof secretSummaryAnswer>;
 
 type PathRef = Extract<NormalisedRef, { path: string }>;
 
-export function createSecretFinder(api: RestApi, folders: FolderPaths) {
+/** Comment-required secrets are "restricted", and Secret Server's search leaves them out unless asked. */
+export const INCLUDE_RESTRICTED = { "filter.includeRestricted": "true" } as const;
+
+export function createSecretFinder(api: RestApi, folders: FolderPaths, templates: TemplateFields) {
   async function byPath(ref: PathRef): Promise<Restrictions> {
     const folderId = await folders.idOf(ref.folderPath);
     const answer = await api.get("/secrets", {
       "filter.searchText": ref.name,
       "filter.folderId": String(folderId),
       "filter.isExactMatch": "true",
+      ...INCLUDE_RESTRICTED,
       take: "2",
     });
     const { records } = expectJson(answer, searchAnswer, "secret search");
     const matches = records.filter((r) => r.name.toLowerCase() === ref.name.toLowerCase() && r.folderId === folderId);
     if (matches.length !== 1) throw new ClaimcheckError("NOT_FOUND", { detail: `${matches.length} secrets at path` });
-    const { id, name, requiresComment, checkOutEnabled, checkedOut } = matches[0]!;
-    return { id, name, folderId: matches[0]!.folderId, requiresComment, checkOutEnabled, checkedOut };
+    return matches[0]!;
   }
 
   async function byId(id: number): Promise<Restrictions> {
-    const state = expectJson(await api.get(`/secrets/${id}/state`), stateAnswer, "secret state");
-    if (state.id !== id) throw new ClaimcheckError("UPSTREAM_BAD_RESPONSE", { detail: "secret id mismatch" });
-    const checkedOut = state.isCheckedOut === true;
-    return {
-      id,
-      name: state.secretName,
-      folderId: state.folderId,
-      requiresComment: /comment/i.test(state.secretState),
-      // Checked out (by anyone) implies check-out is enabled, even when the state no longer asks for it.
-      checkOutEnabled: /checkout/i.test(state.secretState) || checkedOut,
-      checkedOut,
-    };
+    // Unlike the secret state, the summary names the template, so one request tells everything.
+    const summary = expectJson(await api.get(`/secrets/${id}/summary`), secretSummaryAnswer, "secret summary");
+    if (summary.id !== id) throw new ClaimcheckError("UPSTREAM_BAD_RESPONSE", { detail: "secret id mismatch" });
+    return summary;
   }
 
   const restrictions = (ref: NormalisedRef) => ("id" in ref ? byId(ref.id) : byPath(ref));
 
-  async function describe(ref: NormalisedRef): Promise<SecretInfo> {
-    const answer = "id" in ref ? await api.get(`/secrets/${ref.id}`) : await api.get("/secrets/0", { secretPath: ref.path });
-    if (!isSuccess(answer)) {
-      if (!isGatedAnswer(answer)) throw errorFromAnswer(answer);
-      const found = await restrictions(ref);
-      return { ...found, folderPath: await folders.pathOf(found.folderId), fields: undefined };
-    }
-    const secret = expectJson(answer, secretAnswer, "secret");
-    if ("id" in ref && secret.id !== ref.id) throw new ClaimcheckError("UPSTREAM_BAD_RESPONSE", { detail: "secret id mismatch" });
-    return {
-      id: secret.id,
-      name: secret.name,
-      folderId: secret.folderId,
-      folderPath: await folders.pathOf(secret.folderId),
-      requiresComment: secret.requiresComment,
-      checkOutEnabled: secret.checkOutEnabled,
-      checkedOut: secret.checkedOut,
-      fields: secret.items.map(({ slug, fieldName, isPassword, isFile }) => ({ slug, fieldName, isPassword, isFile })),
-    };
+  /** A found secret with its folder path and fields. A folder that cannot be read is NOT_FOUND. */
+  async function detailsOf(found: Restrictions): Promise<SecretInfo> {
+    const [folderPath, fields] = await Promise.all([folders.pathOf(found.folderId), templates.fieldsOf(found.secretTemplateId)]);
+    const { id, name, folderId, requiresComment, checkOutEnabled, checkedOut } = found;
+    return { id, name, folderId, folderPath, requiresComment, checkOutEnabled, checkedOut, fields };
   }
 
-  return { describe, restrictions };
+  return {
+    restrictions,
+    detailsOf,
+    describe: async (ref: NormalisedRef) => detailsOf(await restrictions(ref)),
+  };
 }

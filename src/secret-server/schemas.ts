@@ -1,6 +1,6 @@
 // zod schemas of every Secret Server answer the client reads. Objects are parsed with zod's default
-// (unknown keys stripped), and item schemas deliberately omit `itemValue`: a secret's values are
-// dropped at the edge instead of riding along in objects that might be logged.
+// (unknown keys stripped). None describes a secret's items: the client learns fields from templates
+// and reads values one field at a time, so the one answer here that carries a value is a field's.
 import { z } from "zod";
 
 export const tokenAnswer = z.object({
@@ -19,33 +19,26 @@ export const vaultsAnswer = z.object({
   ),
 });
 
-const secretItem = z.object({
-  slug: z.string().min(1),
-  fieldName: z.string(),
-  isPassword: z.boolean(),
-  isFile: z.boolean(),
-});
-
 const secretId = z.number().int().positive();
 const folderId = z.number().int().nullable();
 
-export const secretAnswer = z.object({
+/**
+ * A search record, and one secret's summary (`GET /secrets/{id}/summary`): what guards the secret
+ * and which template it uses. Secret Server sends no value in either.
+ */
+export const secretSummaryAnswer = z.object({
   id: secretId,
   name: z.string(),
   folderId,
+  secretTemplateId: z.number().int().positive(),
   requiresComment: z.boolean(),
   checkOutEnabled: z.boolean(),
   checkedOut: z.boolean(),
-  items: z.array(secretItem),
 });
 
-/** `GET /secrets/{id}/state`: answers even when the secret's body needs a comment or a check-out. */
-export const stateAnswer = z.object({
-  id: secretId,
-  secretName: z.string(),
-  folderId,
-  secretState: z.string(),
-  isCheckedOut: z.boolean().optional(),
+export const searchAnswer = z.object({
+  records: z.array(secretSummaryAnswer),
+  total: z.number().int().nonnegative(),
 });
 
 export const folderAnswer = z.object({
@@ -53,18 +46,17 @@ export const folderAnswer = z.object({
   folderPath: z.string().startsWith("\\"),
 });
 
-const secretSummary = z.object({
-  id: secretId,
-  name: z.string(),
-  folderId,
-  requiresComment: z.boolean(),
-  checkOutEnabled: z.boolean(),
-  checkedOut: z.boolean(),
-});
-
-export const searchAnswer = z.object({
-  records: z.array(secretSummary),
-  total: z.number().int().nonnegative(),
+/** `GET /secret-templates/{id}` (SecretTemplateModel): the fields' definitions, which hold no value. */
+export const templateAnswer = z.object({
+  id: z.number().int().positive(),
+  fields: z.array(
+    z.object({
+      fieldSlugName: z.string().min(1),
+      name: z.string(),
+      isPassword: z.boolean(),
+      isFile: z.boolean(),
+    }),
+  ),
 });
 
 /** A text field's value is a JSON-encoded string. */

@@ -23,13 +23,11 @@ export type SecretInfo = {
   /** A value can only be read between a check-out and a check-in. */
   checkOutEnabled: boolean;
   checkedOut: boolean;
-  /**
-   * The secret's fields. Undefined when Secret Server withholds the secret's body until a comment
-   * is given or the secret is checked out; the field is then checked when it is read.
-   */
-  fields: SecretFieldInfo[] | undefined;
+  /** The secret's fields, from its template: known without reading the secret, whatever guards it. */
+  fields: SecretFieldInfo[];
 };
 
+/** A search result: what a caller needs to pick a secret and a field, never a value. */
 export type SecretSummary = {
   id: number;
   name: string;
@@ -37,6 +35,7 @@ export type SecretSummary = {
   folderPath: string;
   requiresComment: boolean;
   checkOutEnabled: boolean;
+  fields: SecretFieldInfo[];
 };
 
 /** Who is reading and why: written into Secret Server's own audit so it names the human. */
@@ -49,7 +48,7 @@ export type ReadContext = {
   comment?: string | undefined;
   /**
    * What guards the secret, as learnt when the ticket was minted. With an id ref it spares the
-   * state lookup, so a redemption costs Secret Server one request (plus check-out and check-in
+   * summary lookup, so a redemption costs Secret Server one request (plus check-out and check-in
    * where enabled). If the guards changed since, Secret Server refuses the read and says so.
    */
   known?: { requiresComment: boolean; checkOutEnabled: boolean } | undefined;

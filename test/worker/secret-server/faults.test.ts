@@ -65,7 +65,7 @@ describe("answers that are not answers", () => {
   it("refuses malformed JSON", async () => {
     await ss.faults({ faults: [{ kind: "malformed-json", path: SECRETS }] });
     const err = await rejection(createSecretServerClient(ss.password).getSecret({ id: 12 }));
-    expect([err.code, err.detail]).toEqual(["UPSTREAM_BAD_RESPONSE", "secret: malformed JSON"]);
+    expect([err.code, err.detail]).toEqual(["UPSTREAM_BAD_RESPONSE", "secret summary: malformed JSON"]);
   });
 
   it("refuses a huge body without reading all of it", async () => {
@@ -89,6 +89,8 @@ describe("nothing leaks into errors", () => {
       // 500s echo the secret's password in exceptionMessage, as a stack trace might.
       [{ faults: [{ kind: "status", status: 500, path: `${SECRETS}/16` }] }, () => client.readField({ id: 16 }, "password")],
       [{ faults: [{ kind: "status", status: 500, path: `${SECRETS}/13` }] }, () => client.getSecret({ id: 13 })],
+      [{ faults: [{ kind: "status", status: 500, path: "/api/v1/secret-templates" }] }, () => client.getSecret({ id: 16 })],
+      [{ faults: [{ kind: "malformed-json", path: "/api/v1/secret-templates" }] }, () => client.search("tricky")],
       [{ faults: [{ kind: "status", status: 503, path: SECRETS }] }, () => client.readField({ id: 11 }, "password")],
       [{ faults: [{ kind: "malformed-json", path: SECRETS }] }, () => client.getSecret({ id: 11 })],
       [{ faults: [{ kind: "html", path: `${SECRETS}/15/restricted` }] }, () => client.readField({ id: 15 }, "host")],

@@ -1,10 +1,13 @@
 // The client against the real stand-in: finding secrets, reading fields, comments and check-outs.
 import { beforeEach, describe, expect, it } from "vitest";
 import { createSecretServerClient } from "../../../src/secret-server";
+import { TEMPLATE_TTL_MS } from "../../../src/secret-server/secret-templates";
 import { rejection, standIn } from "./stand-in";
 
 const ss = standIn("client-reads");
 const client = () => createSecretServerClient(ss.password);
+const TEMPLATE_READS = "GET /api/v1/secret-templates/{id}";
+const templateReads = async () => (await ss.stats()).calls[TEMPLATE_READS] ?? 0;
 
 beforeEach(async () => {
   await ss.reset();
@@ -35,18 +38,76 @@ describe("finding secrets", () => {
     expect(await c.getSecret({ id: 11 })).toEqual(bySlash);
   });
 
-  it("describes a comment-required secret from its state, without reading its body", async () => {
-    const info = await client().getSecret({ path: "Payments/Restricted/payout-signing-key" });
-    expect(info).toMatchObject({ id: 13, folderPath: "\\Payments\\Restricted", requiresComment: true, fields: undefined });
-    expect((await ss.stats()).secretReads).toBe(0);
+  it("describes a secret without reading it: no GET /secrets/{id}, no value moved, no VIEW in Secret Server's audit", async () => {
+    await client().getSecret({ id: 11 });
+    expect((await ss.stats()).calls).toEqual({
+      "POST /oauth2/token": 1,
+      "GET /api/v1/secrets/{id}/summary": 1,
+      "GET /api/v1/folders/{id}": 1,
+      "GET /api/v1/secret-templates/{id}": 1,
+    });
+    await client().getSecret({ path: "db/prod" });
+    const { calls, secretReads } = await ss.stats();
+    expect(Object.keys(calls).filter((route) => !/summary|folders|secret-templates|oauth2|^GET \/api\/v1\/secrets$/.test(route))).toEqual([]);
+    expect(calls["GET /api/v1/secrets"]).toBe(1); // the exact search in the folder
+    expect(secretReads).toBe(0);
+    expect(await ss.audits(11)).toEqual([]);
   });
 
-  it("searches by name, returning summaries with folder paths", async () => {
+  it("lists the fields of comment-required and check-out secrets too, from their templates, without reading them", async () => {
+    const c = client();
+    const password = { slug: "password", fieldName: "Password", isPassword: true, isFile: false };
+    expect(await c.getSecret({ path: "Payments/Restricted/payout-signing-key" })).toEqual({
+      id: 13,
+      name: "payout-signing-key",
+      folderId: 7,
+      folderPath: "\\Payments\\Restricted",
+      requiresComment: true,
+      checkOutEnabled: false,
+      checkedOut: false,
+      fields: [{ slug: "resource", fieldName: "Resource", isPassword: false, isFile: false }, password],
+    });
+    expect(await c.getSecret({ id: 13 })).toMatchObject({ id: 13, requiresComment: true });
+    const username = { slug: "username", fieldName: "Username", isPassword: false, isFile: false };
+    expect(await c.getSecret({ id: 14 })).toMatchObject({ checkOutEnabled: true, checkedOut: false, fields: [username, password] });
+    expect(await c.getSecret({ path: "Ops/shared-admin" })).toMatchObject({ checkOutEnabled: true, checkedOut: true, fields: [username, password] });
+    const { calls, secretReads, checkedOut } = await ss.stats();
+    expect(secretReads).toBe(0);
+    expect(checkedOut).toEqual({ 18: "dana" });
+    expect(Object.keys(calls).some((route) => /restricted|check-out|check-in|fields|\/secrets\/\{id\}$/.test(route))).toBe(false);
+    for (const id of [13, 14, 18]) expect(await ss.audits(id)).toEqual([]);
+  });
+
+  it("marks file fields, from the template", async () => {
+    const { fields } = await client().getSecret({ id: 15 });
+    expect(fields).toEqual([
+      { slug: "host", fieldName: "Host", isPassword: false, isFile: false },
+      { slug: "certificate", fieldName: "Certificate", isPassword: false, isFile: true },
+    ]);
+  });
+
+  it("searches by name, returning summaries with folder paths and field slugs", async () => {
     const results = await client().search("stri");
     expect(results).toEqual([
-      { id: 12, name: "stripe", folderId: 3, folderPath: "\\Payments", requiresComment: false, checkOutEnabled: false },
+      {
+        id: 12,
+        name: "stripe",
+        folderId: 3,
+        folderPath: "\\Payments",
+        requiresComment: false,
+        checkOutEnabled: false,
+        fields: [
+          { slug: "resource", fieldName: "Resource", isPassword: false, isFile: false },
+          { slug: "password", fieldName: "Password", isPassword: true, isFile: false },
+        ],
+      },
     ]);
     expect(await client().search("no-such-secret")).toEqual([]);
+  });
+
+  it("finds comment-required secrets by search too (they are 'restricted' to Secret Server)", async () => {
+    const [found] = await client().search("payout");
+    expect(found).toMatchObject({ id: 13, requiresComment: true, fields: [{ slug: "resource" }, { slug: "password" }] });
   });
 
   it("answers NOT_FOUND alike for a missing and a forbidden secret", async () => {
@@ -67,6 +128,59 @@ describe("finding secrets", () => {
       expect((await rejection(call)).code).toBe("BAD_REQUEST");
     }
     expect((await ss.stats()).requests).toBe(before);
+  });
+});
+
+describe("secret templates", () => {
+  it("asks once per distinct template for a whole search, and not again for the secrets found", async () => {
+    const c = client();
+    const results = await c.search("r"); // prod, stripe, break-glass, tricky, shared-admin (payroll is hidden)
+    expect(results.map((r) => r.id)).toEqual([14, 11, 18, 12, 16]);
+    expect(await templateReads()).toBe(3); // templates 6001, 6003, 6008
+    await c.getSecret({ id: 12 });
+    await c.getSecret({ path: "Ops/break-glass" });
+    expect(await templateReads()).toBe(3);
+  });
+
+  it("shares one request among concurrent askers of the same template", async () => {
+    const c = client();
+    const found = await Promise.all([11, 12, 13, 16, 12, 13].map((id) => c.getSecret({ id })));
+    expect(found.map((s) => s.fields.length)).toEqual([4, 2, 2, 2, 2, 2]);
+    expect(await templateReads()).toBe(2); // 6008 and 6003
+  });
+
+  it("asks again once the cached template is older than its TTL", async () => {
+    let clock = 1_000_000;
+    const c = createSecretServerClient(ss.password, { now: () => clock });
+    await c.getSecret({ id: 12 });
+    clock += TEMPLATE_TTL_MS - 1;
+    await c.getSecret({ id: 16 });
+    expect(await templateReads()).toBe(1);
+    clock += 1;
+    await c.getSecret({ id: 12 });
+    expect(await templateReads()).toBe(2);
+  });
+
+  it("says the operator must act when Secret Server refuses a secret's template, and does not remember the failure", async () => {
+    // The stand-in does not know template 9999: it answers 400 API_AccessDenied, as for a template
+    // the application account may not view.
+    let breakTemplate = true;
+    const c = createSecretServerClient(ss.password, {
+      fetch: (input, init) => {
+        const url = new Request(input).url;
+        return fetch(breakTemplate ? url.replace("/secret-templates/6003", "/secret-templates/9999") : url, init);
+      },
+    });
+    for (const call of [c.getSecret({ id: 12 }), c.search("stripe")]) {
+      const err = await rejection(call);
+      expect(err.code).toBe("CONFIG_INVALID");
+      expect(err.detail).toBe(
+        "secret template 6003: Secret Server answered 400 API_AccessDenied; the application account must be allowed to view secret templates",
+      );
+      expect(err.message).not.toMatch(/no such secret/i);
+    }
+    breakTemplate = false;
+    expect((await c.getSecret({ id: 12 })).fields.map((f) => f.slug)).toEqual(["resource", "password"]);
   });
 });
 

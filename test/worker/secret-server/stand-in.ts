@@ -7,7 +7,14 @@ import { ClaimcheckError } from "../../../src/errors";
 
 const raw = env as unknown as Record<string, string | undefined>;
 
-export type StandInStats = { requests: number; tokenRequests: number; secretReads: number; checkedOut: Record<string, string> };
+export type StandInStats = {
+  requests: number;
+  tokenRequests: number;
+  secretReads: number;
+  /** Requests by route, ids replaced: `{"GET /api/v1/secrets/{id}/summary": 1, …}`. */
+  calls: Record<string, number>;
+  checkedOut: Record<string, string>;
+};
 export type AuditRecord = { action: string; byUserDisplayName: string; notes: string | null };
 
 type SeedSnapshot = {
