@@ -67,6 +67,6 @@ export type SecretServerClientOptions = {
   timeoutMs?: number;
   /** Retries after the first attempt for 429/502/503/504, timeouts and network errors. Default 2. */
   maxRetries?: number;
-  /** Clock for token expiry (ms since the epoch). Default Date.now. */
+  /** Clock for token expiry and the folder and template caches (ms since the epoch). Default Date.now. */
   now?: () => number;
 };
