@@ -74,8 +74,7 @@ export function defaultVariableName(secretName: string, slug: string): string {
 }
 
 /** The requested field, else the password field, else the only field. */
-export function chooseField(fields: SecretFieldInfo[] | undefined, requested: string | undefined): string {
-  if (fields === undefined) return requested ?? "password"; // Secret Server withholds the list; the read checks it
+export function chooseField(fields: SecretFieldInfo[], requested: string | undefined): string {
   const slugs = fields.map((f) => f.slug).join(", ");
   if (requested !== undefined) {
     const match = fields.find((f) => f.slug.toLowerCase() === requested.toLowerCase());

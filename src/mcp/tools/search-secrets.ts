@@ -46,13 +46,13 @@ export function registerSearchSecrets(server: McpServer): void {
             id: s.id,
             name: s.name,
             path,
-            fields: "fields" in s && Array.isArray(s.fields) ? s.fields.map((f: { slug: string }) => f.slug) : [],
+            fields: s.fields.map((f) => f.slug),
             requires_comment: s.requiresComment,
           }));
         const text =
           secrets.length === 0
             ? `No secrets you may use match "${query}".`
-            : secrets.map((s) => `${s.path} (id ${s.id}) fields: ${s.fields.join(", ") || "?"}${s.requires_comment ? " — requires a comment" : ""}`).join("\n");
+            : secrets.map((s) => `${s.path} (id ${s.id}) fields: ${s.fields.join(", ")}${s.requires_comment ? " — requires a comment" : ""}`).join("\n");
         return { content: [{ type: "text", text }], structuredContent: { secrets } };
       }),
   );
