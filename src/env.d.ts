@@ -7,6 +7,8 @@ declare namespace Cloudflare {
     SIGN_IN_STATE: DurableObjectNamespace<import("./auth/sign-in-state-store").SignInStateStore>;
     JTI_REPLAY: DurableObjectNamespace<import("./ci/jti-replay-store").JtiReplayStore>;
     OAUTH_KV: KVNamespace;
+    REDEEM_LIMIT_IP: RateLimit;
+    REDEEM_LIMIT_SESSION: RateLimit;
   }
   interface GlobalProps {
     mainModule: typeof import("./index");

@@ -89,7 +89,8 @@ describe("POST /redeem", () => {
 
   it("lets exactly one of 100 concurrent redemptions succeed", async () => {
     const { ticket } = await mint();
-    const responses = await Promise.all(Array.from({ length: 100 }, () => redeem(ticket)));
+    // Each from its own address, so the rate limits stay out of this test's way.
+    const responses = await Promise.all(Array.from({ length: 100 }, (_, i) => redeem(ticket, { "CF-Connecting-IP": `10.0.1.${i}` })));
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.every((s) => s === 200 || s === 401 || s === 409)).toBe(true);
@@ -164,6 +165,25 @@ describe("POST /redeem", () => {
     expect(dump).not.toContain(SEEDED.password);
     expect(dump).not.toContain(ticket);
     expect(dump).not.toContain(ticket.split("_").at(-1));
+  });
+});
+
+describe("rate limits", () => {
+  it("refuses a client hammering one session's tickets with 429 and Retry-After, before any work", async () => {
+    const { ticket } = await mint();
+    const guess = ticket.slice(0, -4) + "AAAA";
+    const from = { "CF-Connecting-IP": "192.0.2.7" };
+    const statuses: number[] = [];
+    for (let i = 0; i < 61; i++) statuses.push((await redeem(guess, from)).status);
+    expect(statuses.slice(0, 60).every((s) => s === 401)).toBe(true);
+    const limited = await redeem(ticket, from);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("Retry-After")).toBe("10");
+    expect(await limited.json()).toMatchObject({ error: "RATE_LIMITED" });
+
+    // The real ticket was not touched, and another address is not held back.
+    const elsewhere = await redeem(ticket, { "CF-Connecting-IP": "192.0.2.8" });
+    expect(await elsewhere.text()).toBe(SEEDED.password);
   });
 });
 
