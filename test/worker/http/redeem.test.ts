@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { Hono } from "hono";
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { onError } from "../../../src/http/error-response";
 import { redeemRoutes } from "../../../src/http/redeem";
 import { createSecretServerClient, type SecretReader } from "../../../src/secret-server";
@@ -157,14 +157,32 @@ describe("POST /redeem", () => {
     }
   });
 
-  it("keeps every seeded value and ticket out of the audit rows", async () => {
-    const { ticket } = await mint(["username", "password"]);
-    await redeem(ticket, { Accept: "application/json" });
-    await redeem(ticket);
-    const dump = JSON.stringify(await auditRows());
-    expect(dump).not.toContain(SEEDED.password);
-    expect(dump).not.toContain(ticket);
-    expect(dump).not.toContain(ticket.split("_").at(-1));
+  it("keeps every seeded value and ticket out of the audit rows, the logs and the error bodies", async () => {
+    const logged: unknown[][] = [];
+    const spies = (["log", "info", "warn", "error", "debug"] as const).map((level) =>
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void logged.push(args)),
+    );
+    try {
+      const { ticket } = await mint(["username", "password"]);
+      const bodies = [await (await redeem(ticket, { Accept: "application/json" })).text()];
+      bodies.push(await (await redeem(ticket)).text()); // replay
+      const failing = (await mint()).ticket;
+      await secretServer.faults({ faults: [{ kind: "status", status: 500, path: "/api/v1/secrets" }] });
+      bodies.push(await (await redeem(failing)).text()); // upstream error
+      bodies.push(await (await app.request("/redeem", { method: "POST", headers: { Authorization: "Bearer nope" } }, env)).text());
+
+      const everything = JSON.stringify({ audit: await auditRows(), logged, errors: bodies.slice(1) });
+      for (const value of await secretServer.secretsInSeed()) {
+        if (value.length >= 6) expect(everything).not.toContain(value);
+      }
+      for (const t of [ticket, failing]) {
+        expect(everything).not.toContain(t);
+        expect(everything).not.toContain(t.split("_").at(-1));
+      }
+      expect(bodies[0]).toContain(SEEDED.password); // the one place a value may appear
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
   });
 });
 
