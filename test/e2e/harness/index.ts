@@ -1,5 +1,6 @@
 // One import for end-to-end tests: the process harness (in dev/stack, shared with `npm start`),
-// the local stand-ins, and the headless browser for sign-in flows.
+// the local stand-ins, and the headless browser for sign-in flows (in dev/http-browser, shared with
+// `npm run demo`).
 export { killAllChildren, runChild, spawnChild } from "../../../dev/stack/child-process.ts";
 export type { Child, ChildOptions, ExitStatus } from "../../../dev/stack/child-process.ts";
 export { assertPortFree, findFreePort, PortInUseError } from "../../../dev/stack/ports.ts";
@@ -12,12 +13,12 @@ export type { WranglerDev, WranglerDevOptions } from "../../../dev/stack/wrangle
 export { DEFAULT_ALICE_PASSWORD, DEFAULT_BOB_PASSWORD, demoUsers } from "../../../dev/oidc-provider/demo-users.ts";
 export { startOidcProvider } from "../../../dev/oidc-provider/server.ts";
 export type { DemoUser, OidcClient, RunningOidcProvider, StartOidcProviderOptions } from "../../../dev/oidc-provider/server.ts";
-export { CookieJar } from "./cookie-jar.ts";
-export { formData, formWithButton, readForms } from "./html-forms.ts";
-export type { FormButton, FormInput, HtmlForm } from "./html-forms.ts";
-export { FlowStuckError, HttpBrowser, submitForm } from "./http-browser.ts";
-export type { FollowOptions, Navigation, Page, PageHandler } from "./http-browser.ts";
-export { loginAndFollow } from "./login-and-follow.ts";
-export type { LoginAndFollowOptions } from "./login-and-follow.ts";
-export { fillLoginForm, pressButton } from "./page-handlers.ts";
-export type { Credentials } from "./page-handlers.ts";
+export { CookieJar } from "../../../dev/http-browser/cookie-jar.ts";
+export { formData, formWithButton, readForms } from "../../../dev/http-browser/html-forms.ts";
+export type { FormButton, FormInput, HtmlForm } from "../../../dev/http-browser/html-forms.ts";
+export { FlowStuckError, HttpBrowser, submitForm } from "../../../dev/http-browser/http-browser.ts";
+export type { FollowOptions, Navigation, Page, PageHandler } from "../../../dev/http-browser/http-browser.ts";
+export { loginAndFollow } from "../../../dev/http-browser/login-and-follow.ts";
+export type { LoginAndFollowOptions } from "../../../dev/http-browser/login-and-follow.ts";
+export { fillLoginForm, pressButton } from "../../../dev/http-browser/page-handlers.ts";
+export type { Credentials } from "../../../dev/http-browser/page-handlers.ts";
