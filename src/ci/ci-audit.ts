@@ -2,8 +2,11 @@
 // in `detail` the claims an auditor needs to find the run (repository, ref, workflow, run id, for
 // GitHub and GitLab alike). Claims are not secret; each is bounded so a row stays small.
 import type { AuditEvent } from "../audit/audit-log";
+import { normalizeSecretPath } from "../policy/access-policy";
 import type { RequestContext } from "../tickets/mint-ticket";
 import { claimText } from "./claim-rules";
+import type { Located } from "./fetch-secrets";
+import type { SecretWanted } from "./redeem-request";
 import type { CiTokenClaims } from "./verify-ci-token";
 
 const CONTEXT_CLAIMS = [
@@ -41,4 +44,30 @@ export function describeCiJob(claims: CiTokenClaims, tokenId: string, context: R
     if (text !== undefined && text.length > 0) detail[name] = text.slice(0, MAX_CLAIM_CHARS);
   }
   return { subject: claims.sub, clientId: claims.iss, detail, ...context };
+}
+
+/** One row per asked secret: its real path once located, else the path as asked. */
+export function secretRow(about: CiAuditSubject, wanted: SecretWanted | Located, event: AuditEvent["event"], outcome: string): AuditEvent {
+  const located = "secret" in wanted ? wanted : undefined;
+  return {
+    event,
+    outcome,
+    ...about,
+    secretId: located?.secret.id,
+    secretPath: located?.location ?? normalizeSecretPath(wanted.path),
+    field: wanted.field,
+    detail: { ...about.detail, variable: wanted.name },
+  };
+}
+
+/** A refused request: the culprits with the reason, every other asked secret as `withheld`. */
+export function refusalRows(
+  about: CiAuditSubject,
+  wanted: readonly SecretWanted[],
+  culprits: readonly SecretWanted[],
+  event: AuditEvent["event"],
+  outcome: string,
+): AuditEvent[] {
+  const names = new Set(culprits.map((c) => c.name));
+  return wanted.map((w) => (names.has(w.name) ? secretRow(about, w, event, outcome) : secretRow(about, w, "deny", "withheld")));
 }

@@ -182,10 +182,31 @@ describe("claim rules", () => {
   });
 
   it("answers a missing secret under an allowed path like any refusal, and releases nothing", async () => {
+    const before = await lastAuditId();
     const missing = { path: "Payments/nope", field: "password", name: "NOPE" };
     const res = await route.redeem(await github.mint(), { secrets: [stripe, missing] });
     expect(res.status).toBe(404);
     expect(await res.text()).not.toContain(STRIPE);
+    expect((await auditRowsAfter(before)).map((r) => [r.event, r.outcome, r.secret_path])).toEqual([
+      ["deny", "withheld", "Payments/stripe"],
+      ["deny", "NOT_FOUND", "Payments/nope"],
+    ]);
+  });
+
+  it("releases nothing when Secret Server fails on one value after another was read", async () => {
+    await route.secretServer.faults({ faults: [{ kind: "status", status: 503, count: 5, path: "/api/v1/secrets/16/restricted" }] });
+    try {
+      const before = await lastAuditId();
+      const res = await route.redeem(await github.mint(), { secrets: [stripe, tricky] });
+      expect(res.status).toBe(502);
+      expect(await res.text()).not.toContain(STRIPE);
+      expect((await auditRowsAfter(before)).map((r) => [r.event, r.outcome, r.secret_path])).toEqual([
+        ["deny", "withheld", "Payments/stripe"],
+        ["upstream_error", "UPSTREAM_UNAVAILABLE", "db/tricky"],
+      ]);
+    } finally {
+      await route.secretServer.reset();
+    }
   });
 
   it("trusts nobody when CI_TRUST is unset (deny by default)", async () => {
