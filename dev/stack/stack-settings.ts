@@ -41,6 +41,12 @@ const StackEnv = z.object({
   CLAIMCHECK_STATE_DIR: z.string().min(1).default(".wrangler/state"),
 });
 
+/**
+ * Worker settings the stack has no value of its own for: passed through when set, validated by
+ * the Worker itself (its error names the setting).
+ */
+const PASSED_THROUGH = ["TICKET_TTL_SECONDS", "OIDC_GROUPS_CLAIM", "SECRET_SERVER_DOMAIN", "CI_TRUST"] as const;
+
 export type StackSettings = {
   ports: { worker: number; oidc: number; secretServer: number };
   publicUrl: string;
@@ -49,6 +55,8 @@ export type StackSettings = {
   secretServer: { username: string; password: string; seedPath?: string };
   accessPolicy: unknown;
   stateDir: string;
+  /** Further Worker settings from the environment (see PASSED_THROUGH). */
+  extraWorkerVars: Record<string, string>;
 };
 
 /** Throws a TypeError naming each bad setting (never its value: some are secrets). */
@@ -71,5 +79,8 @@ export function stackSettings(env: NodeJS.ProcessEnv): StackSettings {
     },
     accessPolicy: JSON.parse(s.ACCESS_POLICY),
     stateDir: resolve(PROJECT_ROOT, s.CLAIMCHECK_STATE_DIR),
+    extraWorkerVars: Object.fromEntries(
+      PASSED_THROUGH.flatMap((name) => (env[name] ? [[name, env[name]] as const] : [])),
+    ),
   };
 }
