@@ -67,7 +67,7 @@ while [ $# -gt 0 ]; do
   rest=${spec#*=}
   path=${rest%:*}
   field=${rest##*:}
-  case $name in '' | [!A-Za-z_]* | *[!A-Za-z0-9_]*) die "not a variable name: $name" 2 ;; esac
+  case $name in '' | _ | [!A-Za-z_]* | *[!A-Za-z0-9_]*) die "not a variable name: $name" 2 ;; esac
   case $field in '' | *[!a-z0-9-]*) die "not a field slug: $field" 2 ;; esac
   case $path in '' | *[[:cntrl:]]*) die "not a secret path: $path" 2 ;; esac
   case " $names " in *" $name "*) die "named twice: $name" 2 ;; esac

@@ -16,8 +16,8 @@ const SecretWanted = z
     path: z.string().min(1).max(1000).regex(NO_CONTROL_CHARS),
     /** Secret Server's field slug (`password`, `private-key`). */
     field: z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/),
-    /** A name every shell and dotenv reader takes as is. */
-    name: z.string().max(128).regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+    /** A name every shell and dotenv reader takes as is; bash rewrites `$_` after every command. */
+    name: z.string().max(128).regex(/^[A-Za-z_][A-Za-z0-9_]*$/).refine((n) => n !== "_"),
   })
   .strict();
 

@@ -116,6 +116,7 @@ describe.each([["dash"], ["bash"]])("claimcheck-redeem.sh under %s", (shell) => 
     ["no token", [...SPECS, "--", "true"], { CLAIMCHECK_ID_TOKEN: "" }],
     ["plain http to another machine", [...SPECS, "--", "true"], { CLAIMCHECK_URL: "http://claimcheck.example.com" }],
     ["a bad variable name", ["1BAD=Payments/stripe:password", "--", "true"], {}],
+    ["bash's $_ as a name", ["_=Payments/stripe:password", "--", "true"], {}],
     ["a bad field", ["A=Payments/stripe:Pass word", "--", "true"], {}],
     ["no field", ["A=Payments/stripe", "--", "true"], {}],
     ["a name given twice", ["A=Payments/stripe:password", "A=db/tricky:password", "--", "true"], {}],

@@ -221,6 +221,7 @@ describe("requests", () => {
   it.each([
     ["no secrets", { secrets: [] }],
     ["a bad variable name", { secrets: [{ ...stripe, name: "STRIPE-KEY" }] }],
+    ["bash's own $_ as a name", { secrets: [{ ...stripe, name: "_" }] }],
     ["a duplicate variable name", { secrets: [stripe, { ...tricky, name: "STRIPE_KEY" }] }],
     ["an unknown key", { secrets: [stripe], extra: true }],
     ["a control character in a path", { secrets: [{ ...stripe, path: "Payments/\nstripe" }] }],
