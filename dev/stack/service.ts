@@ -28,7 +28,8 @@ export type Service = {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function answers(url: string): Promise<boolean> {
+/** True when a GET of `url` answers 2xx within a couple of seconds. */
+export async function answersOk(url: string): Promise<boolean> {
   try {
     const res = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
     await res.body?.cancel();
@@ -41,7 +42,7 @@ async function answers(url: string): Promise<boolean> {
 async function pollUntilReady(url: string, child: Child): Promise<void> {
   let exited = false;
   void child.exited.then(() => (exited = true));
-  while (!(await answers(url))) {
+  while (!(await answersOk(url))) {
     if (exited) throw new Error("exited before it was ready");
     await sleep(POLL_INTERVAL_MS);
   }
