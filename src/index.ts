@@ -8,6 +8,7 @@ import { signInRoutes } from "./auth/sign-in-routes";
 import { loadConfig } from "./config";
 import { errorResponse, onError } from "./http/error-response";
 import { redeemRoutes } from "./http/redeem";
+import { ciRoutes } from "./ci/ci-routes";
 import { createMcpServer } from "./mcp/server";
 import { secretServerClientFor } from "./secret-server";
 
@@ -20,6 +21,7 @@ app.onError(onError);
 app.get("/health", (c) => c.json({ ok: true }));
 app.route("/", signInRoutes);
 app.route("/", redeemRoutes((env) => secretServerClientFor(loadConfig(env).secretServer)));
+app.route("/", ciRoutes((env) => secretServerClientFor(loadConfig(env).secretServer)));
 
 /** Built once per env: the resource URL and the accepted Host come from PUBLIC_URL. */
 const frontDoors = new WeakMap<object, OAuthProvider<Env>>();

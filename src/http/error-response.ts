@@ -17,7 +17,9 @@ export function errorResponse(err: unknown): Response {
   const body = known ? known.toJSON() : { error: "INTERNAL", message: "Internal error." };
   const headers: Record<string, string> = { ...NO_STORE_HEADERS, "Content-Type": "application/json" };
   if (known?.retryAfter !== undefined) headers["Retry-After"] = String(Math.ceil(known.retryAfter));
-  if (known?.code === "UNAUTHORIZED" || known?.code === "TICKET_INVALID") headers["WWW-Authenticate"] = 'Bearer error="invalid_token"';
+  if (known?.code === "UNAUTHORIZED" || known?.code === "TICKET_INVALID" || known?.code === "CI_TOKEN_REJECTED") {
+    headers["WWW-Authenticate"] = 'Bearer error="invalid_token"';
+  }
   return new Response(JSON.stringify(body), { status: known?.status ?? 500, headers });
 }
 
