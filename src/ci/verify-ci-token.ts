@@ -5,6 +5,7 @@
 // failure is one public CI_TOKEN_REJECTED; the detail names the check for the audit.
 import { decodeJwt, jwtVerify, type JWTPayload } from "jose";
 import { ClaimcheckError } from "../errors";
+import { jwtRejectionOf, type JwtRejection } from "../jwt/jwt-rejection";
 import type { CiTrust, IssuerTrust } from "./ci-trust";
 import { issuerKeys } from "./issuer-keys";
 
@@ -13,19 +14,7 @@ export const CLOCK_TOLERANCE_SECONDS = 30;
 /** Longer than any `jti` GitHub or GitLab issues; bounds what the replay store keeps. */
 const MAX_JTI_CHARS = 256;
 
-export type CiTokenRejection =
-  | "malformed"
-  | "untrusted_issuer"
-  | "issuer"
-  | "audience"
-  | "algorithm"
-  | "signature"
-  | "unknown_key"
-  | "expired"
-  | "not_yet_valid"
-  | "too_old"
-  | "issued_in_future"
-  | "claims";
+export type CiTokenRejection = JwtRejection | "untrusted_issuer";
 
 export type CiTokenClaims = JWTPayload & { iss: string; sub: string; jti: string; iat: number; exp: number };
 
@@ -35,32 +24,10 @@ export function rejected(reason: CiTokenRejection | "replayed"): ClaimcheckError
   return new ClaimcheckError("CI_TOKEN_REJECTED", { detail: reason });
 }
 
-/** jose's error codes to our reasons; keys that cannot be fetched or used are the issuer's outage. */
+/** A token jose refused is rejected; keys that cannot be fetched or used are the issuer's outage. */
 function rejectionOf(err: unknown): ClaimcheckError {
-  const { code, claim } = err instanceof Error ? (err as Error & { code?: unknown; claim?: unknown }) : { code: undefined, claim: undefined };
-  switch (code) {
-    case "ERR_JWT_EXPIRED":
-      return rejected(claim === "iat" ? "too_old" : "expired");
-    case "ERR_JWT_CLAIM_VALIDATION_FAILED":
-      if (claim === "nbf") return rejected("not_yet_valid");
-      if (claim === "iat") return rejected("issued_in_future");
-      if (claim === "iss") return rejected("issuer");
-      if (claim === "aud") return rejected("audience");
-      return rejected("claims");
-    case "ERR_JOSE_ALG_NOT_ALLOWED":
-      return rejected("algorithm");
-    case "ERR_JWS_SIGNATURE_VERIFICATION_FAILED":
-      return rejected("signature");
-    case "ERR_JWKS_NO_MATCHING_KEY":
-    case "ERR_JWKS_MULTIPLE_MATCHING_KEYS":
-      return rejected("unknown_key");
-    case "ERR_JWS_INVALID":
-    case "ERR_JWT_INVALID":
-    case "ERR_JOSE_NOT_SUPPORTED":
-      return rejected("malformed");
-    default:
-      return new ClaimcheckError("CI_ISSUER_UNAVAILABLE", { detail: "ci_keys_unavailable" });
-  }
+  const reason = jwtRejectionOf(err);
+  return reason ? rejected(reason) : new ClaimcheckError("CI_ISSUER_UNAVAILABLE", { detail: "ci_keys_unavailable" });
 }
 
 /** The trusted issuer the token claims to come from (unverified: only used to pick what to check against). */
