@@ -241,6 +241,29 @@ describe("refusals through the real stack", () => {
     expect(refused.headers.get("WWW-Authenticate")).toContain('error="invalid_token"');
   });
 
+  it("/authorize refuses a request without PKCE, with `plain` PKCE, or with an unregistered redirect URI", async () => {
+    const registered = alice.oauth.clientInformation();
+    if (registered === undefined) throw new Error("the agent has no registration");
+    const authorize = (params: Record<string, string>) => {
+      const url = new URL("/authorize", stack.publicUrl);
+      const base = { response_type: "code", client_id: registered.client_id, redirect_uri: alice.oauth.redirectUrl, state: "s1" };
+      url.search = new URLSearchParams({ ...base, ...params }).toString();
+      return fetch(url, { redirect: "manual" });
+    };
+    const noPkce: Record<string, string> = {};
+    for (const pkce of [noPkce, { code_challenge: "x".repeat(43), code_challenge_method: "plain" }]) {
+      const res = await authorize(pkce);
+      const back = new URL(res.headers.get("Location") ?? "about:blank");
+      expect(res.status).toBe(302);
+      expect(back.origin + back.pathname).toBe(alice.oauth.redirectUrl);
+      expect(back.searchParams.get("error")).toBe("invalid_request");
+      expect(back.searchParams.has("code")).toBe(false);
+    }
+    const foreign = await authorize({ redirect_uri: "http://127.0.0.1:9/elsewhere", code_challenge: "x".repeat(43), code_challenge_method: "S256" });
+    expect(foreign.status).toBe(400);
+    expect(foreign.headers.get("Location")).toBeNull();
+  });
+
   it("a consent POST without the CSRF handle, with a made-up one, or from another origin is refused; the real one goes through", async () => {
     const pending = await startAuthorization(stack.mcpUrl, { clientName: "E2E consent probe", fetch: transcript.fetch });
     const browser = new HttpBrowser();
@@ -312,7 +335,7 @@ describe("what the run left behind", () => {
     ]);
   });
 
-  it("holds no seeded secret value and no Worker credential: not in the MCP transcript, the Worker's output, the audit rows or the shells' output", () => {
+  it("holds no seeded secret value and no Worker credential (transcript, Worker output, audit rows, shell output)", () => {
     const needles = [
       ...seeded.needles(MIN_SECRET_CHARS),
       ...stack.workerCredentials.map((value, i) => ({ label: `Worker credential ${i}`, value })),

@@ -50,7 +50,11 @@ export async function startMcpStack(options: McpStackOptions): Promise<McpStack>
     // The Worker's port comes first: its /callback must be registered at the provider.
     const port = await findFreePort();
     const publicUrl = `http://127.0.0.1:${port}`;
-    const oidcClient = { clientId: OIDC_CLIENT_ID, clientSecret: `e2e-oidc-${randomBytes(16).toString("hex")}`, redirectUri: `${publicUrl}/callback` };
+    const oidcClient = {
+      clientId: OIDC_CLIENT_ID,
+      clientSecret: `e2e-oidc-${randomBytes(16).toString("hex")}`,
+      redirectUri: `${publicUrl}/callback`,
+    };
     const idp = await startOidcProvider({
       clients: [{ client_id: oidcClient.clientId, client_secret: oidcClient.clientSecret, redirect_uris: [oidcClient.redirectUri] }],
     });
