@@ -1,11 +1,6 @@
-// The Worker's audit trail as an operator reads it: `wrangler d1 execute DB --local` against the
-// state the running `wrangler dev` persists to, through the harness (own process group, killed on
-// exit, bounded in time).
+// The Worker's audit trail as an operator reads it (dev/stack/local-d1.ts), as typed rows.
 import { z } from "zod";
-import { runChild } from "../../../dev/stack/child-process.ts";
-import { PROJECT_ROOT } from "../../../dev/stack/wrangler-dev.ts";
-
-const QUERY_TIMEOUT_MS = 30_000;
+import { queryLocalD1 } from "../../../dev/stack/local-d1.ts";
 
 export const AuditRow = z.object({
   id: z.number(),
@@ -26,19 +21,6 @@ export const AuditRow = z.object({
 });
 export type AuditRow = z.infer<typeof AuditRow>;
 
-const D1Answer = z.array(z.object({ success: z.literal(true), results: z.array(AuditRow) })).length(1);
-
 export async function readAuditRows(persistTo: string): Promise<AuditRow[]> {
-  const output = await runChild({
-    name: "wrangler d1 execute",
-    command: "npx",
-    args: ["wrangler", "d1", "execute", "DB", "--local", "--persist-to", persistTo, "--json", "--command", "SELECT * FROM audit_events ORDER BY id"],
-    env: { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1", FORCE_COLOR: "0" },
-    cwd: PROJECT_ROOT,
-    timeoutMs: QUERY_TIMEOUT_MS,
-  });
-  // The harness keeps stdout and stderr together; the JSON answer is the line-initial array.
-  const start = output.search(/^\[/m);
-  if (start < 0) throw new Error(`wrangler d1 execute printed no JSON:\n${output}`);
-  return D1Answer.parse(JSON.parse(output.slice(start)))[0]!.results;
+  return z.array(AuditRow).parse(await queryLocalD1(persistTo, "SELECT * FROM audit_events ORDER BY id"));
 }

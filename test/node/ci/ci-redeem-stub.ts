@@ -3,10 +3,10 @@
 // renderer (src/ci/ci-answer.ts), so the scripts meet the exact bytes claimcheck sends. Other modes
 // refuse like claimcheck does, or answer something a script must not source. While a request is
 // in flight it scans every process's argv for the bearer token, which must never be there.
-import { readdirSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { answerFormat, renderAnswer } from "../../../src/ci/ci-answer";
+import { processesHolding } from "../support/argv-scan.ts";
 
 export type StubMode = "normal" | "refuse" | "inject" | "extra-variable";
 
@@ -19,18 +19,6 @@ export type CiRedeemStub = {
   argvLeaks: number[];
   close(): Promise<void>;
 };
-
-function processesHolding(needle: string): number[] {
-  const found: number[] = [];
-  for (const pid of readdirSync("/proc").filter((entry) => /^\d+$/.test(entry))) {
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`).includes(needle)) found.push(Number(pid));
-    } catch {
-      // The process ended between listing and reading.
-    }
-  }
-  return found;
-}
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];

@@ -3,9 +3,9 @@
 // redirect to a "login page", or cut the body off mid-transfer. While a request is in flight the
 // stub scans every process's argv for the ticket, which is when curl is alive to be caught.
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { processesHolding } from "../support/argv-scan.ts";
 
 export type StubMode = "normal" | "server-error" | "redirect" | "cut-off";
 
@@ -20,18 +20,6 @@ export type RedeemStub = {
   argvLeaks(): number[];
   close(): Promise<void>;
 };
-
-function processesHolding(needle: string): number[] {
-  const found: number[] = [];
-  for (const pid of readdirSync("/proc").filter((entry) => /^\d+$/.test(entry))) {
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`).includes(needle)) found.push(Number(pid));
-    } catch {
-      // The process ended between listing and reading.
-    }
-  }
-  return found;
-}
 
 function sendError(res: ServerResponse, status: number, error: string): void {
   res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
