@@ -146,7 +146,10 @@ signInRoutes.post("/consent", async (c) => {
   // SameSite=Lax already keeps the binding cookie off cross-site posts; a foreign Origin is refused too.
   const origin = c.req.header("Origin");
   if (origin !== undefined && origin !== config.publicUrl) throw signInFailed("consent_cross_origin");
-  const form = await c.req.parseBody();
+  // A body that is not a readable form (broken multipart, say) is a bad request, not a crash.
+  const form = await c.req.parseBody().catch(() => {
+    throw signInFailed("consent_form_unreadable");
+  });
   const handle = typeof form.handle === "string" ? form.handle : undefined;
   const pending = await takeSignInState(c.env, handle, await browserBindingOf(c, config.publicUrl), PendingConsent);
   if (form.decision !== "approve") return redirect(authorizationErrorRedirect(pending.authRequest, "access_denied"));
