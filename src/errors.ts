@@ -6,6 +6,8 @@
 export type ErrorCode =
   | "CONFIG_INVALID"
   | "BAD_REQUEST"
+  | "PAYLOAD_TOO_LARGE"
+  | "ROUTE_NOT_FOUND"
   | "UNAUTHORIZED"
   | "FORBIDDEN"
   | "NOT_FOUND"
@@ -25,6 +27,8 @@ export type ErrorCode =
 const PUBLIC_MESSAGES: Record<ErrorCode, string> = {
   CONFIG_INVALID: "The server is misconfigured; ask its operator to check the settings.",
   BAD_REQUEST: "The request is malformed.",
+  PAYLOAD_TOO_LARGE: "The request body is too large.",
+  ROUTE_NOT_FOUND: "No such endpoint.",
   UNAUTHORIZED: "Authentication is required.",
   FORBIDDEN: "You are not allowed to access this secret.",
   NOT_FOUND: "No such secret, or you are not allowed to access it.",
@@ -49,6 +53,8 @@ const PUBLIC_MESSAGES: Record<ErrorCode, string> = {
 const HTTP_STATUS: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
   BAD_REQUEST: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  ROUTE_NOT_FOUND: 404,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,

@@ -4,8 +4,11 @@ import { OAuthProvider } from "@cloudflare/workers-oauth-provider";
 import { createMcpHandler } from "agents/mcp/server";
 import { Hono } from "hono";
 import { frontDoorOptions, MCP_ROUTE } from "./auth/front-door";
+import { providerEnv } from "./auth/provider-kv";
 import { signInRoutes } from "./auth/sign-in-routes";
 import { loadConfig } from "./config";
+import { ClaimcheckError } from "./errors";
+import { bodyLimits } from "./http/body-limits";
 import { errorResponse, onError } from "./http/error-response";
 import { redeemRoutes } from "./http/redeem";
 import { ciRoutes } from "./ci/ci-routes";
@@ -18,6 +21,7 @@ export { TicketStore } from "./tickets/ticket-store";
 
 const app = new Hono<{ Bindings: Env }>();
 app.onError(onError);
+app.notFound(() => errorResponse(new ClaimcheckError("ROUTE_NOT_FOUND")));
 app.get("/health", (c) => c.json({ ok: true }));
 app.route("/", signInRoutes);
 app.route("/", redeemRoutes((env) => secretServerClientFor(loadConfig(env).secretServer)));
@@ -36,19 +40,29 @@ function frontDoorFor(env: Env): OAuthProvider<Env> {
       allowedHostnames: [new URL(config.publicUrl).hostname],
     });
     frontDoor = new OAuthProvider<Env>(
-      frontDoorOptions(config, { apiHandler: { fetch: (request, env, ctx) => mcp(request, env, ctx) }, defaultHandler: app }),
+      frontDoorOptions(config, {
+        // The provider hands /mcp/anything here too; the MCP handler would answer it in plain text.
+        apiHandler: {
+          fetch: (request, env, ctx) =>
+            new URL(request.url).pathname === MCP_ROUTE ? mcp(request, env, ctx) : errorResponse(new ClaimcheckError("ROUTE_NOT_FOUND")),
+        },
+        defaultHandler: app,
+      }),
     );
     frontDoors.set(env, frontDoor);
   }
   return frontDoor;
 }
 
+/** In front of everything: bodies are bounded before the provider or any route reads one. */
+const edge = new Hono<{ Bindings: Env }>();
+edge.onError(onError);
+edge.use(bodyLimits());
+// Hono types its context's ExecutionContext more narrowly than workers-types; it is the same object.
+edge.all("*", (c) => frontDoorFor(c.env).fetch(c.req.raw, providerEnv(c.env), c.executionCtx as ExecutionContext));
+
 export default {
   async fetch(request, env, ctx) {
-    try {
-      return await frontDoorFor(env).fetch(request, env, ctx);
-    } catch (err) {
-      return errorResponse(err);
-    }
+    return edge.fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<Env>;

@@ -16,6 +16,7 @@ export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 export const REFRESH_TOKEN_TTL_SECONDS = 12 * 60 * 60;
 
 export const MCP_ROUTE = "/mcp";
+export const TOKEN_ENDPOINT = "/oauth/token";
 
 type Handlers = Pick<OAuthProviderOptions<Env>, "apiHandler" | "defaultHandler">;
 
@@ -28,7 +29,7 @@ export function frontDoorOptions(config: Config, handlers: Handlers): OAuthProvi
     ...handlers,
     apiRoute: MCP_ROUTE,
     authorizeEndpoint: "/authorize",
-    tokenEndpoint: "/oauth/token",
+    tokenEndpoint: TOKEN_ENDPOINT,
     clientRegistrationEndpoint: "/oauth/register",
     clientIdMetadataDocumentEnabled: true,
     accessTokenTTL: ACCESS_TOKEN_TTL_SECONDS,
