@@ -29,6 +29,11 @@ export type WranglerDevOptions = {
   port?: number;
   /** Local state (D1, Durable Objects); a fresh temporary folder, removed on close, when omitted. */
   persistTo?: string;
+  /**
+   * Entry script instead of wrangler.toml's `main` (path from the project root), with the same
+   * bindings: benchmarks run a bench-only entry this way.
+   */
+  script?: string;
   /** Worker settings, passed as `--var NAME:VALUE` (wrangler shows them as "(hidden)"). */
   vars?: Record<string, string>;
   /** Copy the Worker's output to this process's stdout and stderr. */
@@ -76,6 +81,7 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
       command: "npx",
       args: [
         "wrangler", "dev",
+        ...(options.script === undefined ? [] : [options.script]),
         "--ip", "127.0.0.1",
         "--port", String(port),
         "--persist-to", persistTo,
