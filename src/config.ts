@@ -16,6 +16,14 @@ export function isSecureOrLoopback(url: URL): boolean {
   return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname));
 }
 
+/**
+ * A URL string (kept as written) that is https, or http on loopback. Also for URLs that IdPs and
+ * CI issuers publish. zod runs refinements even after a failed format check, hence canParse.
+ */
+export const secureUrlString = z
+  .url({ protocol: /^https?$/ })
+  .refine((s) => URL.canParse(s) && isSecureOrLoopback(new URL(s)), "must be https (plain http only on 127.0.0.1 or localhost)");
+
 const secureUrl = z
   .url({ protocol: /^https?$/ })
   .transform((s) => new URL(s))
@@ -30,10 +38,7 @@ const nonEmpty = z.string().trim().min(1);
  * An OpenID issuer, kept exactly as written: the discovery document's `issuer` must equal it
  * character for character (OIDC Discovery 4.3), so it is not normalised.
  */
-const oidcIssuer = z
-  .url({ protocol: /^https?$/ })
-  .refine((s) => isSecureOrLoopback(new URL(s)), "must be https (plain http only on 127.0.0.1 or localhost)")
-  .refine((s) => !/[?#]/.test(s), "must not have a query or fragment");
+const oidcIssuer = secureUrlString.refine((s) => !/[?#]/.test(s), "must not have a query or fragment");
 
 /** Space-separated OAuth scope tokens (RFC 6749 3.3); an OpenID sign-in needs `openid`. */
 const oidcScopes = z
@@ -146,6 +151,14 @@ const SECRET_SERVER_NAMES: Record<string, string> = {
   clientSecret: "DELINEA_CLIENT_SECRET",
 };
 
+/**
+ * Names the bad settings on the wire too: an operator starting the Worker must see which one to
+ * fix. Only names and what is wrong with them, never a value (some are secrets).
+ */
+function invalidConfig(problems: string): ClaimcheckError {
+  return new ClaimcheckError("CONFIG_INVALID", { message: `claimcheck is misconfigured: ${problems}.`, detail: problems });
+}
+
 const cache = new WeakMap<object, Config>();
 
 /** Parses the Worker's settings once per env object; throws CONFIG_INVALID naming each bad setting. */
@@ -153,13 +166,13 @@ export function loadConfig(env: object): Config {
   const cached = cache.get(env);
   if (cached) return cached;
   const raw = rawSchema.safeParse(env);
-  if (!raw.success) throw new ClaimcheckError("CONFIG_INVALID", { detail: describeIssues(raw.error) });
+  if (!raw.success) throw invalidConfig(describeIssues(raw.error));
   let secretServer: SecretServerSettings;
   try {
     secretServer = secretServerSettings(raw.data);
   } catch (err) {
     if (!(err instanceof z.ZodError)) throw err;
-    throw new ClaimcheckError("CONFIG_INVALID", { detail: describeIssues(err, SECRET_SERVER_NAMES) });
+    throw invalidConfig(describeIssues(err, SECRET_SERVER_NAMES));
   }
   const config: Config = {
     publicUrl: raw.data.PUBLIC_URL,

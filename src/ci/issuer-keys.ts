@@ -4,7 +4,7 @@
 import type { JWTVerifyGetKey } from "jose";
 import { z } from "zod";
 import { requestIdpJson } from "../auth/oidc/idp-request";
-import { isSecureOrLoopback } from "../config";
+import { secureUrlString } from "../config";
 import { ClaimcheckError } from "../errors";
 import { remoteKeySet } from "../jwt/remote-key-set";
 
@@ -14,7 +14,7 @@ const DISCOVERY_CACHE_MS = 60 * 60_000;
 // and what it signs), so this is not the sign-in provider's schema.
 const IssuerMetadata = z.object({
   issuer: z.string(),
-  jwks_uri: z.url().refine((s) => isSecureOrLoopback(new URL(s))),
+  jwks_uri: secureUrlString,
 });
 
 const discovered = new Map<string, { jwksUri: string; fetchedAt: number }>();

@@ -14,6 +14,7 @@ export const NO_STORE_HEADERS = {
 export function errorResponse(err: unknown): Response {
   const known = err instanceof ClaimcheckError ? err : undefined;
   if (!known) logEvent("error", "unhandled", { error: err instanceof Error ? err.name : typeof err });
+  else if (known.status >= 500) logEvent("error", known.message, { code: known.code, detail: known.detail });
   const body = known ? known.toJSON() : { error: "INTERNAL", message: "Internal error." };
   const headers: Record<string, string> = { ...NO_STORE_HEADERS, "Content-Type": "application/json" };
   if (known?.retryAfter !== undefined) headers["Retry-After"] = String(Math.ceil(known.retryAfter));

@@ -2,14 +2,14 @@
 // code, where the signing keys are. Cached per isolate; the document must name the configured
 // issuer exactly, or an attacker-controlled document could redirect every sign-in.
 import { z } from "zod";
-import { isSecureOrLoopback } from "../../config";
+import { secureUrlString } from "../../config";
 import { ClaimcheckError } from "../../errors";
 import { requestIdpJson } from "./idp-request";
 
 /** Endpoints rarely move; an hour bounds how long a moved endpoint keeps failing. */
 const DISCOVERY_CACHE_MS = 60 * 60_000;
 
-const endpoint = z.url().refine((u) => isSecureOrLoopback(new URL(u)), "must be https");
+const endpoint = secureUrlString;
 
 const ProviderMetadata = z.object({
   issuer: z.string(),
