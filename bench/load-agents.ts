@@ -31,9 +31,13 @@ const RUN_LIMIT_MS = 300_000;
 
 type Tally = { tool: number[]; redeemed: number[]; variable: number[]; errors: Map<string, number> };
 
-async function agentLoop(stack: McpStack, agent: McpAgent, expected: string, deadline: number, tally: Tally): Promise<void> {
+const newTally = (): Tally => ({ tool: [], redeemed: [], variable: [], errors: new Map() });
+const errorCount = (tally: Tally) => [...tally.errors.values()].reduce((a, b) => a + b, 0);
+
+/** The agent's steps until the deadline or `maxSteps`, whichever comes first. */
+async function agentLoop(stack: McpStack, agent: McpAgent, expected: string, until: { deadline: number; maxSteps: number }, tally: Tally): Promise<void> {
   // Offsets spread the bash samples over the run instead of every agent spawning bash at once.
-  for (let step = agent.n; performance.now() < deadline; step++) {
+  for (let step = agent.n; performance.now() < until.deadline && step < agent.n + until.maxSteps; step++) {
     const began = performance.now();
     const inBash = step % BASH_EVERY === 0;
     try {
@@ -57,6 +61,8 @@ async function routingOf(agent: McpAgent): Promise<string> {
 }
 
 type LoadResult = {
+  /** One step per agent before the measured ones: tokens and caches warm, connections open. */
+  warmUp: Tally;
   tally: Tally;
   steps: number;
   elapsedMs: number;
@@ -64,6 +70,8 @@ type LoadResult = {
   /** Token requests during the measured steps, and over the whole run (the warm-up's included). */
   tokens: number;
   allTokens: number;
+  /** wrangler dev rebuilds the Worker when a source file changes (a shared tree): a new isolate, a new token. */
+  reloads: number;
   probe: AddressProbe;
 };
 
@@ -78,18 +86,18 @@ async function run(log: (line: string) => void): Promise<LoadResult> {
     agents = await signInAgents(stack, AGENTS, SIGN_IN_PARALLEL);
     const signInMs = performance.now() - signInStart;
     const probe = await probeClientAddress(stack.publicUrl, await routingOf(agents[0]!));
-    log(describeProbe(probe));
-    // A first step each, unmeasured: the Worker's token and caches warm, every connection open.
-    await Promise.all(agents.map((a) => mintAndRedeem(stack, a, expected)));
+    const warmUp = newTally();
+    await Promise.all(agents.map((a) => agentLoop(stack, a, expected, { deadline: Infinity, maxSteps: 1 }, warmUp)));
     const tokensBefore = stack.secretServer.stats().tokenRequests;
     log(`running for ${DURATION_MS / 1000} s...`);
-    const tally: Tally = { tool: [], redeemed: [], variable: [], errors: new Map() };
+    const tally = newTally();
     const start = performance.now();
-    await Promise.all(agents.map((a) => agentLoop(stack, a, expected, start + DURATION_MS, tally)));
+    await Promise.all(agents.map((a) => agentLoop(stack, a, expected, { deadline: start + DURATION_MS, maxSteps: Infinity }, tally)));
     const elapsedMs = performance.now() - start;
     const allTokens = stack.secretServer.stats().tokenRequests;
     const steps = tally.redeemed.length + tally.variable.length;
-    return { tally, steps, elapsedMs, signInMs, tokens: allTokens - tokensBefore, allTokens, probe };
+    const reloads = stack.worker.logs().match(/Reloading local server/g)?.length ?? 0;
+    return { warmUp, tally, steps, elapsedMs, signInMs, tokens: allTokens - tokensBefore, allTokens, reloads, probe };
   } finally {
     await closeAgents(agents);
     await stack.close();
@@ -99,8 +107,9 @@ async function run(log: (line: string) => void): Promise<LoadResult> {
 type Figures = { latencies: Latency[]; errors: number; facts: string[]; verdicts: string[] };
 
 function figures(result: LoadResult): Figures {
-  const { tally, steps, tokens, allTokens } = result;
-  const errors = [...tally.errors.values()].reduce((a, b) => a + b, 0);
+  const { warmUp, tally, steps, tokens, allTokens } = result;
+  const errors = errorCount(tally);
+  const allSteps = steps + warmUp.redeemed.length + warmUp.variable.length;
   const latencies: Latency[] = [
     { name: "tool call round trip (get_secret_environment_variable)", summary: summarize(tally.tool) },
     { name: "mint + redeem over HTTP (tool call, then POST /redeem)", summary: summarize(tally.redeemed) },
@@ -110,7 +119,10 @@ function figures(result: LoadResult): Figures {
     `${AGENTS} agents: ${AGENTS} OAuth clients, each signed in once as alice@demo.test (sign-ins took ${(result.signInMs / 1000).toFixed(1)} s); ${(result.elapsedMs / 1000).toFixed(1)} s of steps`,
     `mint + redeem completed: ${steps} (${(steps / (result.elapsedMs / 1000)).toFixed(1)}/s); errors: ${errors}`,
     ...[...tally.errors.entries()].map(([kind, n]) => `error "${kind}": ${n}`),
-    `Secret Server token requests: ${tokens} during the measured steps (${steps} redemptions, ${tokensPer1000(tokens, steps).toFixed(2)} per 1,000); ${allTokens} over the whole run (${steps + AGENTS} redemptions with the warm-up's, ${tokensPer1000(allTokens, steps + AGENTS).toFixed(2)} per 1,000)`,
+    `warm-up (one step per agent, not measured): ${errorCount(warmUp)} errors`,
+    ...[...warmUp.errors.entries()].map(([kind, n]) => `warm-up error "${kind}": ${n}`),
+    `Secret Server token requests: ${tokens} during the measured steps (${steps} redemptions, ${tokensPer1000(tokens, steps).toFixed(2)} per 1,000); ${allTokens} over the whole run (${allSteps} redemptions with the warm-up's, ${tokensPer1000(allTokens, allSteps).toFixed(2)} per 1,000)`,
+    `wrangler dev reloaded the Worker ${result.reloads} times during the run (source files changed)`,
     describeProbe(result.probe),
   ];
   const verdicts = [

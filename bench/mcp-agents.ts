@@ -41,12 +41,18 @@ async function signInOne(stack: McpStack, n: number): Promise<McpAgent> {
   return { n, signedIn, address: agentAddress(n), shell: await makeShellWorkdir() };
 }
 
-/** `count` agents, signed in `parallel` at a time. */
+/** `count` agents, signed in `parallel` at a time; if one sign-in fails, those done are closed. */
 export async function signInAgents(stack: McpStack, count: number, parallel: number): Promise<McpAgent[]> {
   const agents: McpAgent[] = [];
   for (let first = 0; first < count; first += parallel) {
     const batch = Array.from({ length: Math.min(parallel, count - first) }, (_, i) => signInOne(stack, first + i + 1));
-    agents.push(...(await Promise.all(batch)));
+    const settled = await Promise.allSettled(batch);
+    for (const outcome of settled) if (outcome.status === "fulfilled") agents.push(outcome.value);
+    const failed = settled.find((outcome) => outcome.status === "rejected");
+    if (failed) {
+      await closeAgents(agents);
+      throw failed.reason;
+    }
   }
   return agents;
 }
@@ -68,6 +74,12 @@ async function mint(agent: McpAgent): Promise<SnippetAnswer> {
   return SnippetAnswer.parse(result.structuredContent);
 }
 
+/** The Worker's error code from a refusal's JSON body, else the answer's content type (never the body). */
+function refusalCode(response: Response, body: string): string {
+  const code = /^\{"error":"([A-Z_]+)"/.exec(body)?.[1];
+  return code ?? `(${response.headers.get("content-type") ?? "no content type"}, not from the Worker's error mapping)`;
+}
+
 /** Tool call, then POST /redeem with the answer's ticket; checks the value. */
 export async function mintAndRedeem(stack: McpStack, agent: McpAgent, expected: string): Promise<StepTimes> {
   const start = performance.now();
@@ -80,7 +92,7 @@ export async function mintAndRedeem(stack: McpStack, agent: McpAgent, expected: 
     headers: { authorization: `Bearer ${ticket}`, "cf-connecting-ip": agent.address, "user-agent": "claimcheck-bench-agent" },
   });
   const body = await response.text();
-  if (response.status !== 200) throw new Error(`redeem HTTP ${response.status}`);
+  if (response.status !== 200) throw new Error(`redeem HTTP ${response.status} ${refusalCode(response, body)}`);
   if (body !== expected) throw new Error("redeem answered a different value");
   return { toolMs, totalMs: performance.now() - start };
 }
