@@ -10,6 +10,7 @@ import {
   registerClient,
   startAuthorization,
 } from "@modelcontextprotocol/sdk/client/auth.js";
+import type { OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
 import { loginAndFollow } from "../http-browser/login-and-follow.ts";
 import type { Credentials } from "../http-browser/page-handlers.ts";
 import { pressButton } from "../http-browser/page-handlers.ts";
@@ -35,11 +36,25 @@ function codeFrom(redirect: URL, redirectUri: string, state: string): string {
   return code;
 }
 
-export async function signInAsAgent(
+export type PendingAuthorization = {
+  clientId: string;
+  redirectUri: string;
+  /** The state this client sent; the redirect back must carry it. */
+  state: string;
+  /** Where the person's browser goes: /authorize with the PKCE challenge, state and resource. */
+  authorizationUrl: URL;
+  /** What happened so far, one line per step, for the reader. */
+  steps: string[];
+  /** Checks the redirect back (our URI, our state, no error) and trades its code for tokens. */
+  exchange(redirect: URL): Promise<OAuthTokens>;
+};
+
+/** Discovery, dynamic registration as `clientName` with `redirectUri`, then a PKCE request. */
+export async function beginAuthorization(
   mcpUrl: string,
-  user: Credentials,
-  options: { clientName: string; idpOrigin: string },
-): Promise<AgentSignIn> {
+  options: { clientName: string; redirectUri: string },
+): Promise<PendingAuthorization> {
+  const { clientName, redirectUri } = options;
   const steps: string[] = [];
   const server = await discoverOAuthServerInfo(mcpUrl);
   const metadata = server.authorizationServerMetadata;
@@ -47,19 +62,17 @@ export async function signInAsAgent(
   if (metadata === undefined || resource === undefined) throw new Error(`${mcpUrl} publishes no OAuth metadata`);
   steps.push(`Discovered the authorization server ${server.authorizationServerUrl} from ${mcpUrl}`);
 
-  // A desktop agent listens on a loopback port for the redirect; the browser below stops before it.
-  const redirectUri = `http://127.0.0.1:${await findFreePort()}/callback`;
   const client = await registerClient(server.authorizationServerUrl, {
     metadata,
     clientMetadata: {
-      client_name: options.clientName,
+      client_name: clientName,
       redirect_uris: [redirectUri],
       grant_types: ["authorization_code", "refresh_token"],
       response_types: ["code"],
       token_endpoint_auth_method: "none",
     },
   });
-  steps.push(`Registered as "${options.clientName}" (public client ${client.client_id}), redirect URI ${redirectUri}`);
+  steps.push(`Registered as "${clientName}" (public client ${client.client_id}), redirect URI ${redirectUri}`);
 
   const state = randomBytes(16).toString("base64url");
   const { authorizationUrl, codeVerifier } = await startAuthorization(server.authorizationServerUrl, {
@@ -71,22 +84,41 @@ export async function signInAsAgent(
   });
   steps.push("Opened the authorization URL with a PKCE S256 challenge and a random state");
 
-  const redirect = await loginAndFollow(authorizationUrl, {
+  return {
+    clientId: client.client_id,
+    redirectUri,
+    state,
+    authorizationUrl,
+    steps,
+    exchange: (redirect) =>
+      exchangeAuthorization(server.authorizationServerUrl, {
+        metadata,
+        clientInformation: client,
+        authorizationCode: codeFrom(redirect, redirectUri, state),
+        codeVerifier,
+        redirectUri,
+        resource: new URL(resource),
+      }),
+  };
+}
+
+/** The whole sign-in, with the headless cookie-jar browser filling the login and consent pages. */
+export async function signInAsAgent(
+  mcpUrl: string,
+  user: Credentials,
+  options: { clientName: string; idpOrigin: string },
+): Promise<AgentSignIn> {
+  // A desktop agent listens on a loopback port for the redirect; the browser stops before it.
+  const redirectUri = `http://127.0.0.1:${await findFreePort()}/callback`;
+  const pending = await beginAuthorization(mcpUrl, { clientName: options.clientName, redirectUri });
+  const redirect = await loginAndFollow(pending.authorizationUrl, {
     ...user,
     within: [new URL(mcpUrl).origin, options.idpOrigin],
     handlers: [pressButton(APPROVE, { onPath: "/callback" })],
   });
-  steps.push(`${user.username} signed in at the OpenID provider ${options.idpOrigin}, then approved claimcheck's consent page`);
-
-  const tokens = await exchangeAuthorization(server.authorizationServerUrl, {
-    metadata,
-    clientInformation: client,
-    authorizationCode: codeFrom(redirect, redirectUri, state),
-    codeVerifier,
-    redirectUri,
-    resource: new URL(resource),
-  });
+  pending.steps.push(`${user.username} signed in at the OpenID provider ${options.idpOrigin}, then approved claimcheck's consent page`);
+  const tokens = await pending.exchange(redirect);
   const lifetime = tokens.expires_in === undefined ? "" : `, valid ${tokens.expires_in} s`;
-  steps.push(`Exchanged the code and the PKCE verifier for an access token for ${resource}${lifetime}`);
-  return { accessToken: tokens.access_token, steps };
+  pending.steps.push(`Exchanged the code and the PKCE verifier for an access token for ${mcpUrl}${lifetime}`);
+  return { accessToken: tokens.access_token, steps: pending.steps };
 }

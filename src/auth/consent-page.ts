@@ -14,6 +14,11 @@ function clientOrigin(client: ConsentDescription): string {
     : "This application registered itself; its name is not verified.";
 }
 
+/** A self-chosen name is flagged where the eye lands, not only in the small print. */
+function verificationBadge(client: ConsentDescription): string {
+  return client.clientDomain ? "" : ` <span class="badge">Unverified</span>`;
+}
+
 export function consentPage({ identity, client, handle }: ConsentPageContent): Response {
   const name = escapeHtml(client.clientName);
   const who = identity.name ? `${escapeHtml(identity.name)} (${escapeHtml(identity.email)})` : escapeHtml(identity.email);
@@ -25,14 +30,14 @@ export function consentPage({ identity, client, handle }: ConsentPageContent): R
     `<p class="who">Signed in as ${who}</p>
 <h1>Allow <em>${name}</em> to use ${PRODUCT_NAME} as you?</h1>
 <dl>
-  <dt>Application</dt><dd>${name}<br><span class="note">${clientOrigin(client)}</span></dd>
+  <dt>Application</dt><dd>${name}${verificationBadge(client)}<br><span class="note">${clientOrigin(client)}</span></dd>
   <dt>Access sent to</dt><dd><code>${escapeHtml(client.redirectHost)}</code></dd>
 </dl>
 ${loopbackWarning}
 <p>It will be able to:</p>
 <ul>
-  <li>ask for single-use, short-lived claim tickets for the secrets your access policy allows, which its scripts redeem into environment variables (the secret values are never shown to the model);</li>
-  <li>search the secrets you may use (names, folders and field names, never values);</li>
+  <li>ask for <strong>single-use, short-lived claim tickets</strong> for the secrets your access policy allows, which its scripts redeem into environment variables (the secret values are never shown to the model);</li>
+  <li>search the secrets you may use (names, folders and field names, <strong>never values</strong>);</li>
   <li>revoke the tickets it asked for;</li>
   <li>see your name, email address and groups.</li>
 </ul>
@@ -41,6 +46,7 @@ ${loopbackWarning}
   <button type="submit" name="decision" value="deny">Deny</button>
   <button type="submit" name="decision" value="approve" class="approve">Approve</button>
 </form>
-<p class="note">If you approve, ${PRODUCT_NAME} will not ask again for this application for 30 days. If you did not start this, choose Deny.</p>`,
+<p class="note">If you approve, ${PRODUCT_NAME} will not ask again for this application for 30 days. If you did not start this, choose Deny.</p>
+<p class="note audit">Every ticket this application asks for, and every use of one, is recorded in ${PRODUCT_NAME}'s audit trail with your email address and the application's id.</p>`,
   );
 }

@@ -40,3 +40,12 @@ export function descendantsOf(root: number): number[] {
   }
   return found;
 }
+
+/** The command line (argv joined by spaces); empty once the process is gone. */
+export function commandLineOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+  } catch {
+    return "";
+  }
+}
