@@ -88,9 +88,14 @@ async function bringBack(): Promise<void> {
   standIn = await startSecretServer({ port: standIn.port });
 }
 
+/** `fault` for the next `count` answers to redemption reads. */
+function faultReads(fault: FaultEntry, count: number): Promise<void> {
+  return injectFaults(standIn.url, { faults: [{ ...fault, count, path: READ_PATH }] });
+}
+
 /** `fault` for the next `attempts` redemptions, `perAttempt` answers each (the client's retries use some). */
-function readFault(fault: FaultEntry, perAttempt: number) {
-  return (attempts: number) => injectFaults(standIn.url, { faults: [{ ...fault, count: perAttempt * attempts, path: READ_PATH }] });
+function failReads(fault: FaultEntry, perAttempt: number) {
+  return (attempts: number) => faultReads(fault, perAttempt * attempts);
 }
 
 async function mint(trail: string[]): Promise<SnippetAnswer> {
@@ -153,10 +158,17 @@ type FailingFault = {
 };
 
 const FAILING: FailingFault[] = [
-  { name: "Secret Server down (nothing listens on its port)", start: takeDown, end: bringBack, code: "UPSTREAM_UNAVAILABLE", status: 502, httpAttempts: 1 },
+  {
+    name: "Secret Server down (nothing listens on its port)",
+    start: takeDown,
+    end: bringBack,
+    code: "UPSTREAM_UNAVAILABLE",
+    status: 502,
+    httpAttempts: 1,
+  },
   {
     name: "Secret Server silent past the client's timeout on every attempt",
-    start: readFault({ kind: "hang" }, DEFAULT_MAX_RETRIES + 1),
+    start: failReads({ kind: "hang" }, DEFAULT_MAX_RETRIES + 1),
     code: "UPSTREAM_UNAVAILABLE",
     status: 502,
     httpAttempts: 0, // one wait of the whole bound is enough
@@ -164,22 +176,28 @@ const FAILING: FailingFault[] = [
   },
   {
     name: "429 with a Retry-After longer than a redemption waits",
-    start: readFault({ kind: "status", status: 429, retryAfter: 30 }, 1),
+    start: failReads({ kind: "status", status: 429, retryAfter: 30 }, 1),
     code: "RATE_LIMITED",
     status: 429,
     retryAfter: "30",
     httpAttempts: 1,
   },
-  { name: "a burst of 500s outlasting three redemptions", start: readFault({ kind: "status", status: 500 }, 1), code: "UPSTREAM_UNAVAILABLE", status: 502, httpAttempts: 2 },
+  {
+    name: "a burst of 500s that fails three redemptions in a row",
+    start: failReads({ kind: "status", status: 500 }, 1),
+    code: "UPSTREAM_UNAVAILABLE",
+    status: 502,
+    httpAttempts: 2,
+  },
   {
     name: "the Worker's token revoked mid-run, and the fresh one refused too",
-    start: readFault({ kind: "auth-failed" }, 2),
+    start: failReads({ kind: "auth-failed" }, 2),
     code: "UPSTREAM_UNAVAILABLE",
     status: 502,
     httpAttempts: 1,
   },
-  { name: "malformed JSON", start: readFault({ kind: "malformed-json" }, 1), code: "UPSTREAM_BAD_RESPONSE", status: 502, httpAttempts: 1 },
-  { name: "a huge answer (8 MiB)", start: readFault({ kind: "huge-body" }, 1), code: "UPSTREAM_BAD_RESPONSE", status: 502, httpAttempts: 1 },
+  { name: "malformed JSON", start: failReads({ kind: "malformed-json" }, 1), code: "UPSTREAM_BAD_RESPONSE", status: 502, httpAttempts: 1 },
+  { name: "a huge answer (8 MiB)", start: failReads({ kind: "huge-body" }, 1), code: "UPSTREAM_BAD_RESPONSE", status: 502, httpAttempts: 1 },
 ];
 
 describe("a fault at redemption fails the script clearly and costs no ticket", () => {
@@ -221,10 +239,24 @@ type AbsorbedFault = {
 };
 
 const ABSORBED: AbsorbedFault[] = [
-  { name: "the Worker's token revoked mid-run: it asks for a new one", start: () => injectFaults(standIn.url, { expireTokens: true }), tokenRequests: 1 },
-  { name: "429 with Retry-After: 1, waited out", start: () => readFault({ kind: "status", status: 429, retryAfter: 1 }, 1)(1), tokenRequests: 0, atLeastMs: 1_000 },
-  { name: "one attempt past the timeout, then an answer", start: () => readFault({ kind: "hang" }, 1)(1), tokenRequests: 0, atLeastMs: DEFAULT_TIMEOUT_MS },
-  { name: "two 503s, retried", start: () => readFault({ kind: "status", status: 503 }, 2)(1), tokenRequests: 0 },
+  {
+    name: "the Worker's token revoked mid-run: it asks for a new one",
+    start: () => injectFaults(standIn.url, { expireTokens: true }),
+    tokenRequests: 1,
+  },
+  {
+    name: "429 with Retry-After: 1, waited out",
+    start: () => faultReads({ kind: "status", status: 429, retryAfter: 1 }, 1),
+    tokenRequests: 0,
+    atLeastMs: 1_000,
+  },
+  {
+    name: "one attempt past the timeout, then an answer",
+    start: () => faultReads({ kind: "hang" }, 1),
+    tokenRequests: 0,
+    atLeastMs: DEFAULT_TIMEOUT_MS,
+  },
+  { name: "two 503s, retried", start: () => faultReads({ kind: "status", status: 503 }, 2), tokenRequests: 0 },
 ];
 
 describe("a fault the Secret Server client absorbs within its bound", () => {
