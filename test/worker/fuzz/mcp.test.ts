@@ -130,7 +130,7 @@ describe("POST /mcp with a valid token", () => {
   it("answers single JSON-RPC messages of any shape the transport's way", async () => {
     await fc.assert(
       fc.asyncProperty(message, async (m) => expectMcpAnswer(await post(JSON.stringify(m)))),
-      { numRuns: 120 },
+      { numRuns: 100 },
     );
   });
 

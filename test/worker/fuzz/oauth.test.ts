@@ -92,7 +92,7 @@ describe("POST /oauth/token", () => {
         expectJsonError(answer);
         expectNotEchoed(answer, ...form.secrets, ...(auth ? [auth.secret] : []));
       }),
-      { numRuns: 120 },
+      { numRuns: 80 },
     );
   });
 
@@ -194,7 +194,7 @@ describe("GET /authorize", () => {
         const answer = await hit(`/authorize?${queryOf([...known, ...extra], raw)}`, { headers });
         expectPageAnswer(answer);
       }),
-      { numRuns: 120 },
+      { numRuns: 80 },
     );
   });
 });
@@ -209,7 +209,7 @@ describe("GET /callback", () => {
         expectPageOrJsonError(answer);
         expectNotEchoed(answer, ...[known.state, known.code].filter((v) => v !== undefined));
       }),
-      { numRuns: 100 },
+      { numRuns: 60 },
     );
   });
 });
@@ -238,7 +238,7 @@ describe("POST /consent", () => {
         expectPageOrJsonError(answer);
         expectNotEchoed(answer, handle);
       }),
-      { numRuns: 120 },
+      { numRuns: 80 },
     );
   });
 });

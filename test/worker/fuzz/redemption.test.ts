@@ -122,7 +122,7 @@ describe("POST /ci/redeem", () => {
         expectJsonError(answer);
         expectNotEchoed(answer, token, ...token.split(".").filter((part) => part.length >= 32));
       }),
-      { numRuns: 100 },
+      { numRuns: 80 },
     );
   });
 
