@@ -9,14 +9,12 @@ const WINDOW_SECONDS = 10;
 
 export type RateLimitRule = { limiter: RateLimit; key: string };
 
-/** Throws RATE_LIMITED when any rule's limiter says no. */
+/** Throws RATE_LIMITED when any rule's limiter says no. The limiters are asked together: each is a round trip. */
 export async function enforceRateLimits(rules: RateLimitRule[]): Promise<void> {
-  for (const { limiter, key } of rules) {
-    const { success } = await limiter.limit({ key });
-    if (!success) {
-      logEvent("warn", "rate limited", { event: "rate_limited" });
-      throw new ClaimcheckError("RATE_LIMITED", { retryAfter: WINDOW_SECONDS, detail: "redeem rate limit" });
-    }
+  const outcomes = await Promise.all(rules.map(({ limiter, key }) => limiter.limit({ key })));
+  if (outcomes.some(({ success }) => !success)) {
+    logEvent("warn", "rate limited", { event: "rate_limited" });
+    throw new ClaimcheckError("RATE_LIMITED", { retryAfter: WINDOW_SECONDS, detail: "redeem rate limit" });
   }
 }
 
