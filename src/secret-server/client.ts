@@ -8,6 +8,7 @@ import { createSecretFinder, INCLUDE_RESTRICTED } from "./find-secret";
 import { createFolderPaths } from "./folder-paths";
 import { createFieldReader } from "./read-field";
 import { createRestApi } from "./rest-api";
+import { createRouteSupport } from "./route-support";
 import { searchAnswer } from "./schemas";
 import { checkSearchText, checkSlug, normaliseRef } from "./secret-refs";
 import { createTemplateFields } from "./secret-templates";
@@ -28,9 +29,11 @@ export function createSecretServerClient(
   const fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
   const transport = createTransport({ fetch: fetchFn, timeoutMs, maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES });
   const api = createRestApi(createTokenSource(settings, transport, { now, timeoutMs }), transport);
-  const folders = createFolderPaths(api, now);
-  const finder = createSecretFinder(api, folders, createTemplateFields(api, now));
-  const read = createFieldReader(api);
+  // What this server lacks is learnt once per client, and so per isolate (see route-support.ts).
+  const routes = createRouteSupport(now);
+  const folders = createFolderPaths(api, routes, now);
+  const finder = createSecretFinder(api, folders, createTemplateFields(api, routes, now), routes);
+  const read = createFieldReader(api, routes);
 
   return {
     async getSecret(ref) {
@@ -45,7 +48,8 @@ export function createSecretServerClient(
     },
 
     // Fields come from the results' templates, cached and shared: one request per distinct
-    // template, however many results use it, and never a read of a secret.
+    // template, however many results use it, and never a read of a secret where the server has
+    // templates and summaries.
     async search(text) {
       const answer = await api.get("/secrets", {
         "filter.searchText": checkSearchText(text),
@@ -55,7 +59,7 @@ export function createSecretServerClient(
       const { records } = expectJson(answer, searchAnswer, "secret search");
       const found = await Promise.all(
         records.map((r) =>
-          finder.detailsOf(r).catch((err: unknown) => {
+          finder.describeRecord(r).catch((err: unknown) => {
             // A result whose folder cannot be read cannot pass a folder policy: leave it out.
             if (err instanceof ClaimcheckError && err.code === "NOT_FOUND") return undefined;
             throw err;

@@ -3,6 +3,7 @@
 import { ClaimcheckError } from "../errors";
 import { expectJson } from "./answers";
 import type { RestApi } from "./rest-api";
+import type { RouteSupport } from "./route-support";
 import { folderAnswer } from "./schemas";
 
 /** Short enough that a moved folder is seen within a minute. */
@@ -12,11 +13,14 @@ const ROOT_PATH = "\\";
 export type FolderPaths = {
   /** The folder's path; `\` for the root. Throws NOT_FOUND when the folder cannot be read. */
   pathOf(folderId: number | null): Promise<string>;
-  /** The id of the folder at `path` (like `\db`). */
-  idOf(path: string): Promise<number>;
+  /**
+   * The id of the folder at `path` (like `\db`); undefined when this server cannot look folders
+   * up by path, and the caller must match folder paths itself. Throws NOT_FOUND for no such folder.
+   */
+  idOf(path: string): Promise<number | undefined>;
 };
 
-export function createFolderPaths(api: RestApi, now: () => number): FolderPaths {
+export function createFolderPaths(api: RestApi, routes: RouteSupport, now: () => number): FolderPaths {
   const paths = new Map<number, { path: string; expiresAt: number }>();
   const ids = new Map<string, { id: number; expiresAt: number }>();
 
@@ -37,7 +41,13 @@ export function createFolderPaths(api: RestApi, now: () => number): FolderPaths 
       const key = path.toLowerCase();
       const hit = ids.get(key);
       if (hit && now() < hit.expiresAt) return hit.id;
-      const folder = expectJson(await api.get("/folders/0", { folderPath: path }), folderAnswer, "folder");
+      if (routes.lacks("folder by path")) return undefined;
+      const answer = await api.get("/folders/0", { folderPath: path });
+      if (routes.isMissing("folder by path", answer)) return undefined;
+      const folder = expectJson(answer, folderAnswer, "folder");
+      // A folder other than the one asked for means the server ignored `folderPath`: trusting the
+      // answer would look for the secret in the wrong folder, so the caller matches paths itself.
+      if (folder.folderPath.toLowerCase() !== key) return undefined;
       const expiresAt = now() + FOLDER_PATH_TTL_MS;
       ids.set(key, { id: folder.id, expiresAt });
       paths.set(folder.id, { path: folder.folderPath, expiresAt });

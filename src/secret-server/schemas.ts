@@ -1,6 +1,7 @@
 // zod schemas of every Secret Server answer the client reads. Objects are parsed with zod's default
-// (unknown keys stripped). None describes a secret's items: the client learns fields from templates
-// and reads values one field at a time, so the one answer here that carries a value is a field's.
+// (unknown keys stripped), which is also how values are dropped: the one schema of an answer that
+// holds values (a whole secret, read only where a server lacks the value-free routes) declares no
+// `itemValue`, so the only value that survives parsing is the one field read on purpose.
 import { z } from "zod";
 
 export const tokenAnswer = z.object({
@@ -36,9 +37,39 @@ export const secretSummaryAnswer = z.object({
   checkedOut: z.boolean(),
 });
 
+/**
+ * A search record as any server may send it: Delinea's SDKs read only `id` from records (the Go
+ * SDK asks Secret Server not to count the total), so a record missing a guard is described by id.
+ */
+export const searchRecord = secretSummaryAnswer.partial().required({ id: true, name: true });
+
 export const searchAnswer = z.object({
-  records: z.array(secretSummaryAnswer),
-  total: z.number().int().nonnegative(),
+  records: z.array(searchRecord),
+  hasNext: z.boolean().optional(),
+});
+
+/**
+ * A whole secret (`GET /secrets/{id}`, or id 0 with `secretPath`): its guards and items, never the
+ * items' values. Python's and Java's SDK models have no `isPassword`/`isFile` on items; a file item
+ * is then one with an attachment, as those SDKs decide it.
+ */
+export const secretReadAnswer = z.object({
+  id: secretId,
+  name: z.string(),
+  folderId,
+  secretTemplateId: z.number().int().positive(),
+  requiresComment: z.boolean().optional(),
+  checkOutEnabled: z.boolean(),
+  checkedOut: z.boolean(),
+  items: z.array(
+    z.object({
+      slug: z.string().min(1),
+      fieldName: z.string(),
+      isPassword: z.boolean().optional(),
+      isFile: z.boolean().optional(),
+      fileAttachmentId: z.number().int().nullish(),
+    }),
+  ),
 });
 
 export const folderAnswer = z.object({

@@ -5,6 +5,7 @@
 import { ClaimcheckError } from "../errors";
 import { errorFromAnswer, expectJson, isSuccess } from "./answers";
 import type { RestApi } from "./rest-api";
+import type { RouteSupport } from "./route-support";
 import { templateAnswer } from "./schemas";
 import type { SecretFieldInfo } from "./types";
 
@@ -18,15 +19,19 @@ export const TEMPLATE_TTL_MS = 5 * 60_000;
 const MAX_CACHED_TEMPLATES = 500;
 
 export type TemplateFields = {
-  /** The fields of secrets made from this template, in the template's order. */
-  fieldsOf(templateId: number): Promise<SecretFieldInfo[]>;
+  /**
+   * The fields of secrets made from this template, in the template's order; undefined when this
+   * server has no template route, and the fields can only be learnt from a secret itself.
+   */
+  fieldsOf(templateId: number): Promise<SecretFieldInfo[] | undefined>;
 };
 
-export function createTemplateFields(api: RestApi, now: () => number): TemplateFields {
-  const cache = new Map<number, { fields: Promise<SecretFieldInfo[]>; expiresAt: number }>();
+export function createTemplateFields(api: RestApi, routes: RouteSupport, now: () => number): TemplateFields {
+  const cache = new Map<number, { fields: Promise<SecretFieldInfo[] | undefined>; expiresAt: number }>();
 
-  async function fetchFields(templateId: number): Promise<SecretFieldInfo[]> {
+  async function fetchFields(templateId: number): Promise<SecretFieldInfo[] | undefined> {
     const answer = await api.get(`/secret-templates/${templateId}`);
+    if (routes.isMissing("secret templates", answer)) return undefined;
     if (!isSuccess(answer)) {
       const err = errorFromAnswer(answer);
       // A secret names this template, so a refusal is not "no such secret": most likely the
@@ -55,6 +60,7 @@ export function createTemplateFields(api: RestApi, now: () => number): TemplateF
     fieldsOf(templateId) {
       const hit = cache.get(templateId);
       if (hit && now() < hit.expiresAt) return hit.fields;
+      if (routes.lacks("secret templates")) return Promise.resolve(undefined);
       makeRoom();
       // The promise is cached, not its result: a search whose results share a template asks once.
       const fields = fetchFields(templateId);
