@@ -1,6 +1,7 @@
 // The /api/v1 routes the claimcheck client uses: secrets by id or path, their summaries, one field,
 // search, state, comment-restricted reads, check-out/check-in, folders, secret templates, and the
-// secret's own audit trail.
+// secret's own audit trail. In SDK-only mode, only what Delinea's SDKs call (see README): the other
+// routes answer 404, search ignores every filter but the text, and nothing asks for a check-out.
 import {
   accessDenied,
   checkedOutByOther,
@@ -21,11 +22,17 @@ import { bearerPrincipal } from "./auth.ts";
 import type { SeedSecret } from "./seed.ts";
 import type { Principal, Store } from "./store.ts";
 
-type Ctx = { store: Store; request: Request; url: URL; principal: Principal };
+export type ApiOptions = { sdkOnly: boolean };
+type Ctx = { store: Store; request: Request; url: URL; principal: Principal } & ApiOptions;
 
-/** ASP.NET binds query parameters case-insensitively. */
+/**
+ * ASP.NET binds query parameters case-insensitively, with or without the action parameter's
+ * prefix: the Go SDK sends `paging.filter.searchText` and `paging.take` where others send
+ * `filter.searchText` and `take`.
+ */
 function param(url: URL, name: string): string | undefined {
-  for (const [key, value] of url.searchParams) if (key.toLowerCase() === name.toLowerCase()) return value;
+  const wanted = new Set([name.toLowerCase(), `paging.${name.toLowerCase()}`]);
+  for (const [key, value] of url.searchParams) if (wanted.has(key.toLowerCase())) return value;
   return undefined;
 }
 
@@ -56,7 +63,8 @@ function findSecret(ctx: Ctx, id: number): SeedSecret | undefined {
 
 /** The checks Secret Server makes before it shows a value, in its order. */
 function viewGate(ctx: Ctx, secret: SeedSecret, comment: string | undefined): Response | undefined {
-  if (secret.checkOutEnabled && ctx.store.checkedOutBy(secret.id) !== ctx.principal.username) return checkOutRequired();
+  // No SDK checks out, so a server built to the SDKs has no check-out to require.
+  if (!ctx.sdkOnly && secret.checkOutEnabled && ctx.store.checkedOutBy(secret.id) !== ctx.principal.username) return checkOutRequired();
   if (secret.requiresComment && !comment?.trim()) return commentRequired();
   return undefined;
 }
@@ -99,12 +107,14 @@ async function commentArgs(request: Request): Promise<{ comment?: string; forceC
 
 function search(ctx: Ctx): Response {
   const text = (param(ctx.url, "filter.searchText") ?? "").toLowerCase();
-  const exact = flag(ctx.url, "filter.isExactMatch");
-  const folderId = param(ctx.url, "filter.folderId");
+  // SDK-only: the filters no SDK relies on are ignored, as a server that never heard of them would.
+  const honour = (name: string) => (ctx.sdkOnly ? undefined : param(ctx.url, name));
+  const exact = honour("filter.isExactMatch")?.toLowerCase() === "true";
+  const folderId = honour("filter.folderId");
   const includeSub = flag(ctx.url, "filter.includeSubFolders");
   // Restricted secrets (comment required) are left out unless asked for, which is why integrations
   // that search by name (Delinea's PowerShell module among them) pass filter.includeRestricted=true.
-  const includeRestricted = flag(ctx.url, "filter.includeRestricted");
+  const includeRestricted = ctx.sdkOnly || flag(ctx.url, "filter.includeRestricted");
   const inFolder = (secret: SeedSecret) => {
     if (folderId === undefined) return true;
     const root = ctx.store.folderPath(Number(folderId)).toLowerCase();
@@ -143,6 +153,7 @@ async function secretRoute(ctx: Ctx, secret: SeedSecret, rest: string): Promise<
   }
   const field = /^\/fields\/([^/]+)$/.exec(rest);
   if (field && method === "GET") return fieldAnswer(ctx, secret, decodeURIComponent(field[1]!), param(url, "autoComment"));
+  if (ctx.sdkOnly) return undefined;
   const restrictedField = /^\/restricted\/fields\/([^/]+)$/.exec(rest);
   if (restrictedField && method === "POST") {
     const { comment } = await commentArgs(request);
@@ -189,7 +200,7 @@ async function secretRoute(ctx: Ctx, secret: SeedSecret, rest: string): Promise<
 }
 
 /** Handles /api/v1/*; undefined when no route matches (the caller answers 404). */
-export async function apiRoute(store: Store, request: Request, url: URL): Promise<Response | undefined> {
+export async function apiRoute(store: Store, request: Request, url: URL, options: ApiOptions): Promise<Response | undefined> {
   const path = url.pathname.replace(/^\/api\/v1/i, "");
   if (path.toLowerCase() === "/healthcheck" && request.method === "GET") {
     const now = new Date().toISOString();
@@ -197,7 +208,7 @@ export async function apiRoute(store: Store, request: Request, url: URL): Promis
   }
   const principal = bearerPrincipal(store, request);
   if (!principal) return unauthorized();
-  const ctx: Ctx = { store, request, url, principal };
+  const ctx: Ctx = { store, request, url, principal, ...options };
 
   if (/^\/secrets\/?$/i.test(path) && request.method === "GET") return search(ctx);
   const folderMatch = /^\/folders\/(\d+)$/i.exec(path);

@@ -31,11 +31,17 @@ const ADMIN_PREFIX = "/_stand-in/";
 export type HandlerOptions = {
   /** Where this Secret Server lives under the origin, like `/SecretServer` or `/t/my-test`. */
   basePath?: string;
+  /**
+   * Serve only what Delinea's SDKs call (README, "SDK-only mode"): every other /api/v1 route
+   * answers 404, search ignores all filters but its text, and no read asks for a check-out.
+   */
+  sdkOnly?: boolean;
 };
 
 export function createSecretServerHandler(seedFile: SeedFile, options: HandlerOptions = {}): SecretServerHandler {
   const seed: Seed = parseSeed(seedFile);
   const basePath = options.basePath ?? "";
+  const sdkOnly = options.sdkOnly ?? false;
   let store: Store = createStore(seed);
   const faults = createFaults();
 
@@ -53,6 +59,9 @@ export function createSecretServerHandler(seedFile: SeedFile, options: HandlerOp
   async function admin(request: Request, path: string): Promise<Response> {
     if (path === "stats" && request.method === "GET") return json(stats());
     if (path === "seed" && request.method === "GET") return json(seed);
+    // Secret Server's audit of a secret, newest first, also where the SDK-only API has no audit route.
+    const audits = /^audits\/(\d+)$/.exec(path);
+    if (audits && request.method === "GET") return json(store.auditsFor(Number(audits[1])));
     if (path === "reset" && request.method === "POST") {
       reset();
       return json({ ok: true });
@@ -92,7 +101,7 @@ export function createSecretServerHandler(seedFile: SeedFile, options: HandlerOp
     }
     if (path === "/health" && request.method === "GET") return json({ healthy: true });
     if (path.startsWith("/api/v1/")) {
-      const answer = await apiRoute(store, request, url);
+      const answer = await apiRoute(store, request, url, { sdkOnly });
       if (answer) return answer;
     }
     return json({ message: `No HTTP resource was found that matches the request URI '${url.pathname}'.` }, 404);

@@ -16,6 +16,8 @@ export type StartOptions = {
   host?: "127.0.0.1";
   seed?: SeedFile;
   seedPath?: string;
+  /** The root Secret Server serves only what Delinea's SDKs call (tenants: name them `sdk-only-…`). */
+  sdkOnly?: boolean;
 };
 
 export type RunningSecretServer = {
@@ -56,7 +58,7 @@ async function send(res: ServerResponse, response: Response): Promise<void> {
 
 export async function startSecretServer(options: StartOptions = {}): Promise<RunningSecretServer> {
   const seed = options.seed ?? (await loadSeed(options.seedPath));
-  const router = createTenantRouter(seed);
+  const router = createTenantRouter(seed, { sdkOnly: options.sdkOnly ?? false });
   const host = options.host ?? "127.0.0.1";
   let origin = "";
 

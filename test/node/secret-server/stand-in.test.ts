@@ -102,6 +102,14 @@ describe("secrets", () => {
     expect(JSON.stringify(page)).not.toContain("Pr0d-db-S3cret!");
   });
 
+  it("takes the Go SDK's paging.-prefixed search parameters too", async () => {
+    const page = (await (await api("/secrets?paging.filter.searchText=pro&paging.filter.isExactMatch=false&paging.take=5")).json()) as {
+      records: { id: number }[];
+      take: number;
+    };
+    expect([page.records.map((r) => r.id), page.take]).toEqual([[11], 5]);
+  });
+
   it("leaves comment-required secrets out of a search unless filter.includeRestricted=true", async () => {
     const ids = async (query: string) =>
       ((await (await api(`/secrets?filter.searchText=pay${query}`)).json()) as { records: { id: number }[] }).records.map((r) => r.id);
@@ -196,6 +204,59 @@ describe("secret templates", () => {
       "GET /api/v1/secret-templates/{id}": 2,
       "GET /api/v1/secrets/{id}/summary": 1,
     });
+  });
+});
+
+describe("SDK-only mode (what Delinea's SDKs call, nothing more)", () => {
+  const base = () => `${server.url}/t/sdk-only-node`;
+  const sdkApi = async (path: string, init: RequestInit = {}) => {
+    const grant = (await (await login(base())).json()) as { access_token: string };
+    return fetch(`${base()}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${grant.access_token}`, ...init.headers } });
+  };
+  const status = async (path: string, method = "GET") => (await sdkApi(path, { method })).status;
+  const ids = async (query: string) => ((await (await sdkApi(`/secrets?${query}`)).json()) as { records: { id: number }[] }).records.map((r) => r.id);
+
+  beforeEach(async () => {
+    await fetch(`${base()}/_stand-in/reset`, { method: "POST" });
+  });
+
+  it("serves the SDKs' routes and answers 404 for every other", async () => {
+    for (const path of ["/secrets/11", `/secrets/0?secretPath=${encodeURIComponent("\\db\\prod")}`, "/secrets/11/fields/password"]) {
+      expect(await status(path), path).toBe(200);
+    }
+    for (const path of ["/folders/2", "/folders/0?folderPath=%5Cdb", "/secret-templates/6008", "/secrets?filter.searchText=prod"]) {
+      expect(await status(path), path).toBe(200);
+    }
+    for (const path of ["/secrets/11/summary", "/secrets/11/state", "/secrets/11/audits"]) expect(await status(path), path).toBe(404);
+    for (const path of ["/secrets/11/restricted", "/secrets/11/restricted/fields/password", "/secrets/14/check-out", "/secrets/14/check-in"]) {
+      expect(await status(path, "POST"), path).toBe(404);
+    }
+  });
+
+  it("searches by text only, in either parameter form, ignoring the folder, exact-match and restricted filters", async () => {
+    expect(await ids("filter.searchText=prod&filter.folderId=3&filter.isExactMatch=true")).toEqual([11]);
+    expect(await ids("paging.filter.searchText=pay&paging.take=5")).toEqual([13]);
+    expect(await ids("filter.searchText=r&take=2")).toEqual([14, 11]);
+  });
+
+  it("takes a comment as autoComment, records it, and reads check-out-enabled secrets without a check-out", async () => {
+    expect(await status("/secrets/13/fields/password")).toBe(400);
+    const read = await sdkApi(`/secrets/13/fields/password?autoComment=${encodeURIComponent("for alice")}`);
+    expect(await read.json()).toBe("payout-key-7Hq2-vX9p");
+    const audits = (await (await fetch(`${base()}/_stand-in/audits/13`)).json()) as { action: string; notes: string }[];
+    expect(audits[0]).toMatchObject({ action: "VIEW", notes: "for alice" });
+    expect(await (await sdkApi("/secrets/14/fields/password")).json()).toBe("Br3ak-Glass-0nly!");
+  });
+
+  it("can be the root Secret Server", async () => {
+    const sdkOnly = await startSecretServer({ port: 0, sdkOnly: true });
+    try {
+      const grant = (await (await login(sdkOnly.url)).json()) as { access_token: string };
+      const summary = await fetch(`${sdkOnly.url}/api/v1/secrets/11/summary`, { headers: { authorization: `Bearer ${grant.access_token}` } });
+      expect(summary.status).toBe(404);
+    } finally {
+      await sdkOnly.close();
+    }
   });
 });
 
