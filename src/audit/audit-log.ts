@@ -1,37 +1,43 @@
 // The audit trail in D1: one row per ticket event. Rows carry identities, secret ids and paths,
 // and the short ticket id — never a value, never a ticket or token.
+import { z } from "zod";
 import type { TicketRecord } from "../tickets/ticket-record";
 
-export type AuditEventName = "mint" | "redeem" | "replay" | "expire" | "deny" | "revoke" | "upstream_error";
-
-export type AuditEvent = {
-  event: AuditEventName;
+export const AuditEvent = z.object({
+  event: z.enum(["mint", "redeem", "replay", "expire", "deny", "revoke", "upstream_error"]),
   /** A stable, non-secret code: `ok`, `unknown`, `expired`, `used`, `in_flight`, an error code... */
-  outcome: string;
-  at?: number;
-  subject?: string;
-  email?: string;
-  clientId?: string;
-  session?: string;
-  secretId?: number;
-  secretPath?: string;
-  field?: string;
-  ticketId?: string;
-  clientIp?: string;
-  userAgent?: string;
+  outcome: z.string().min(1),
+  at: z.number().int().optional(),
+  subject: z.string().optional(),
+  email: z.string().optional(),
+  clientId: z.string().optional(),
+  session: z.string().optional(),
+  secretId: z.number().int().optional(),
+  secretPath: z.string().optional(),
+  field: z.string().optional(),
+  ticketId: z.string().optional(),
+  clientIp: z.string().optional(),
+  userAgent: z.string().optional(),
   /** Non-secret context (CI repository, ref, run id; upstream status). */
-  detail?: Record<string, string | number | boolean>;
-};
+  detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+});
+export type AuditEvent = z.infer<typeof AuditEvent>;
+export type AuditEventName = AuditEvent["event"];
 
 /** Longest user agent kept: enough to tell clients apart, bounded so rows stay small. */
 const USER_AGENT_MAX_CHARS = 256;
 
-const INSERT = `INSERT INTO audit_events
-  (at, event, outcome, subject, email, client_id, session, secret_id, secret_path, field, ticket_id, client_ip, user_agent, detail)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const COLUMNS = "at, event, outcome, subject, email, client_id, session, secret_id, secret_path, field, ticket_id, client_ip, user_agent, detail";
+const VALUES = "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14";
+const INSERT = `INSERT INTO audit_events (${COLUMNS}) VALUES (${VALUES})`;
+// The same row unless its ticket already has this event in this session (?2 event, ?7 session,
+// ?11 ticket id; the ticket_id index answers it). Within one session a 48-bit ticket id does not
+// collide in practice, so this drops only repeats.
+const INSERT_ONCE = `INSERT INTO audit_events (${COLUMNS}) SELECT ${VALUES}
+  WHERE NOT EXISTS (SELECT 1 FROM audit_events WHERE ticket_id = ?11 AND event = ?2 AND session = ?7)`;
 
-function bind(db: D1Database, e: AuditEvent): D1PreparedStatement {
-  return db.prepare(INSERT).bind(
+function bind(db: D1Database, e: AuditEvent, sql = INSERT): D1PreparedStatement {
+  return db.prepare(sql).bind(
     new Date(e.at ?? Date.now()).toISOString(),
     e.event,
     e.outcome,
@@ -56,8 +62,21 @@ export async function recordAudit(db: D1Database, events: AuditEvent | AuditEven
   await db.batch(list.map((e) => bind(db, e)));
 }
 
+/** An event a ticket has at most once: its mint or its redemption. */
+export type OnceEvent = AuditEvent & { event: "mint" | "redeem"; session: string; ticketId: string };
+
+/**
+ * Writes the events in one batch, skipping any already written: the audit outbox delivers at
+ * least once (a batch D1 accepted may be sent again if its answer was lost), and this makes the
+ * repeat harmless.
+ */
+export async function recordAuditOnce(db: D1Database, events: OnceEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await db.batch(events.map((e) => bind(db, e, INSERT_ONCE)));
+}
+
 /** The identity and secret columns of an event about a ticket. */
-export function describeTicket(record: TicketRecord, ticketId: string): Omit<AuditEvent, "event" | "outcome"> {
+export function describeTicket(record: TicketRecord, ticketId: string): Omit<AuditEvent, "event" | "outcome"> & { session: string; ticketId: string } {
   return {
     subject: record.subject,
     email: record.email,

@@ -1,8 +1,8 @@
 // Minting: the only way a ticket comes to exist. `newTicket` draws the random ticket for a session
 // (nothing is stored yet, so a caller can build everything that embeds it and fail cleanly);
-// `mintTicket` then stores its record in the session's TicketStore and audits the mint. The
+// `mintTicket` then stores its record in the session's TicketStore, with its mint audit event. The
 // caller (an MCP tool) has already checked the access policy.
-import { describeTicket, recordAudit, type AuditEvent } from "../audit/audit-log";
+import { describeTicket } from "../audit/audit-log";
 import type { Identity, SecretLocation } from "../policy/access-policy";
 import { createTicket, hashTicket, parseTicket, ticketIdOf } from "./ticket-format";
 import type { TicketRecord } from "./ticket-record";
@@ -56,9 +56,8 @@ export async function mintTicket(
     createdAt: now,
     expiresAt: now + req.ttlSeconds * 1000,
   };
-  await ticketStoreFor(env, req.session).mint(hash, record);
   const ticketId = ticketIdOf(hash);
-  const event: AuditEvent = { event: "mint", outcome: "ok", at: now, ...describeTicket(record, ticketId), ...context };
-  await recordAudit(env.DB, event);
+  // Queued with the ticket in one TicketStore transaction; the store delivers it to D1.
+  await ticketStoreFor(env, req.session).mint(hash, record, { event: "mint", outcome: "ok", at: now, ...describeTicket(record, ticketId), ...context });
   return { ticket, ticketId, expiresAt: record.expiresAt };
 }

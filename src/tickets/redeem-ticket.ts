@@ -1,6 +1,6 @@
 // Redemption: one successful use of a live ticket releases its field values, fetched from
 // Secret Server at that moment. Guards first; the TicketStore is the only place state changes:
-//   begin (lease) → policy check → fetch → complete (burn) → audit → release the values.
+//   begin (lease) → policy check → fetch → complete (burn, audit queued) → release the values.
 // Any failure after the lease gives the ticket back (single use means one *successful*
 // redemption), so a Secret Server outage does not cost the user their ticket.
 import { describeTicket, recordAudit, type AuditEvent } from "../audit/audit-log";
@@ -89,11 +89,12 @@ export async function redeemTicket(
     throw err;
   }
 
-  if (!(await stub.completeRedemption(hash))) {
+  // The burn and its audit record are one transaction in the TicketStore, durable before the
+  // values leave (a redemption that cannot be audited does not happen); the store delivers the
+  // record to D1 after, off this path.
+  if (!(await stub.completeRedemption(hash, { event: "redeem", outcome: "ok", ...about }))) {
     await recordAudit(env.DB, { event: "deny", outcome: "expired", ...about });
     throw new ClaimcheckError("TICKET_INVALID", { detail: "expired during redemption" });
   }
-  // Audited before the values leave: a redemption that cannot be audited does not happen.
-  await recordAudit(env.DB, { event: "redeem", outcome: "ok", ...about });
   return { record, ticketId, values };
 }

@@ -6,7 +6,8 @@
 // never both pass the checks. Expiry is checked on every read because alarms are at-least-once and
 // may run late; the alarm only cleans up.
 import { DurableObject } from "cloudflare:workers";
-import { recordAudit, describeTicket, type AuditEvent } from "../audit/audit-log";
+import { recordAudit, describeTicket, type AuditEvent, type OnceEvent } from "../audit/audit-log";
+import { AuditOutbox } from "../audit/audit-outbox";
 import { ticketIdOf } from "./ticket-format";
 import { TicketRecord } from "./ticket-record";
 
@@ -25,6 +26,16 @@ export const REPLAY_MEMORY_MS = 60 * 60_000;
 
 /** Largest D1 batch the alarm writes at once. */
 const AUDIT_BATCH = 50;
+
+/**
+ * The platform retries a throwing alarm six times (about two minutes in all). From this retry
+ * on, a failed outbox delivery re-arms the alarm itself instead of throwing, so a longer D1
+ * outage cannot leave the outbox, and the purge, without an alarm.
+ */
+const LAST_PLATFORM_RETRY = 5;
+
+/** When a delivery that outlived the platform's retries is tried again. */
+const DELIVERY_RETRY_MS = 5 * 60_000;
 
 export type RefusalReason = "unknown" | "expired" | "used" | "in_flight";
 
@@ -45,10 +56,12 @@ type Row = {
 
 export class TicketStore extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  private readonly outbox: AuditOutbox;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.outbox = new AuditOutbox(this.sql);
     // purge_at: when the alarm deletes the row (expiry for live tickets, expiry plus the replay
     // memory for redeemed ones).
     this.sql.exec(`CREATE TABLE IF NOT EXISTS tickets (
@@ -62,19 +75,23 @@ export class TicketStore extends DurableObject<Env> {
     this.sql.exec("CREATE INDEX IF NOT EXISTS tickets_purge_at ON tickets (purge_at)");
   }
 
-  async mint(hash: string, record: TicketRecord): Promise<void> {
+  /** Stores a new ticket and queues its `mint` audit event with it. */
+  async mint(hash: string, record: TicketRecord, audit: OnceEvent): Promise<void> {
     const parsed = TicketRecord.safeParse(record);
     // A plain error: a ZodError does not survive the RPC boundary cleanly, and says nothing the
     // caller (our own Worker) needs.
     if (!parsed.success) throw new TypeError("invalid ticket record");
     const valid = parsed.data;
-    this.sql.exec(
-      "INSERT INTO tickets (hash, record, expires_at, purge_at) VALUES (?, ?, ?, ?)",
-      hash,
-      JSON.stringify(valid),
-      valid.expiresAt,
-      valid.expiresAt,
-    );
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec(
+        "INSERT INTO tickets (hash, record, expires_at, purge_at) VALUES (?, ?, ?, ?)",
+        hash,
+        JSON.stringify(valid),
+        valid.expiresAt,
+        valid.expiresAt,
+      );
+      this.outbox.add(audit);
+    });
     await this.armAlarm();
   }
 
@@ -100,19 +117,24 @@ export class TicketStore extends DurableObject<Env> {
   }
 
   /**
-   * Burns the ticket after a successful fetch. Returns false if the lease was lost (revoked, or
-   * the ticket's life ended during the fetch): the caller must then not release the value.
+   * Burns the ticket after a successful fetch and queues its `redeem` audit event in the same
+   * transaction: the burn and its record exist together or not at all, and both are durable
+   * before the caller releases the value. Returns false if the lease was lost (revoked, or the
+   * ticket's life ended during the fetch): the caller must then not release the value.
    */
-  async completeRedemption(hash: string): Promise<boolean> {
+  async completeRedemption(hash: string, audit: OnceEvent): Promise<boolean> {
     const row = this.row(hash);
     const now = Date.now();
     if (!row || row.redeemed_at !== null || row.lease_until === null || row.expires_at <= now) return false;
-    this.sql.exec(
-      "UPDATE tickets SET redeemed_at = ?, lease_until = NULL, purge_at = ? WHERE hash = ?",
-      now,
-      Math.max(row.expires_at, now) + REPLAY_MEMORY_MS,
-      hash,
-    );
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec(
+        "UPDATE tickets SET redeemed_at = ?, lease_until = NULL, purge_at = ? WHERE hash = ?",
+        now,
+        Math.max(row.expires_at, now) + REPLAY_MEMORY_MS,
+        hash,
+      );
+      this.outbox.add(audit);
+    });
     await this.armAlarm();
     return true;
   }
@@ -129,7 +151,7 @@ export class TicketStore extends DurableObject<Env> {
       .toArray()
       .map((row) => ({ ticketId: ticketIdOf(row.hash), record: this.parseRecord(row) }));
     this.sql.exec("DELETE FROM tickets");
-    await this.ctx.storage.deleteAlarm();
+    await this.armAlarm(); // clears it, unless audit events still wait for delivery
     return live;
   }
 
@@ -139,11 +161,24 @@ export class TicketStore extends DurableObject<Env> {
   }
 
   /**
-   * Deletes what is due and re-arms for the next due row. Idempotent: a second run finds nothing
-   * due. Expired, never-redeemed tickets are audited as `expire` before they are deleted; if the
-   * audit write fails the alarm throws and is retried, and the rows are still there.
+   * Delivers the audit outbox to D1, deletes what is due, and re-arms. Idempotent: a second run
+   * finds nothing queued and nothing due. Expired, never-redeemed tickets are audited as `expire`
+   * before they are deleted. If a D1 write fails the alarm throws and is retried, and the outbox
+   * rows and tickets are still there.
    */
-  override async alarm(): Promise<void> {
+  override async alarm(info?: AlarmInvocationInfo): Promise<void> {
+    try {
+      await this.outbox.deliver(this.env.DB);
+    } catch (err) {
+      if ((info?.retryCount ?? 0) < LAST_PLATFORM_RETRY) throw err;
+      await this.ctx.storage.setAlarm(Date.now() + DELIVERY_RETRY_MS);
+      return;
+    }
+    await this.purge();
+    await this.armAlarm();
+  }
+
+  private async purge(): Promise<void> {
     const now = Date.now();
     const due = this.sql.exec<Row>("SELECT * FROM tickets WHERE purge_at <= ?", now).toArray();
     const expired: AuditEvent[] = due
@@ -158,7 +193,6 @@ export class TicketStore extends DurableObject<Env> {
       await recordAudit(this.env.DB, expired.slice(i, i + AUDIT_BATCH));
     }
     this.sql.exec("DELETE FROM tickets WHERE purge_at <= ?", now);
-    await this.armAlarm();
   }
 
   private row(hash: string): Row | undefined {
@@ -169,14 +203,21 @@ export class TicketStore extends DurableObject<Env> {
     return TicketRecord.parse(JSON.parse(row.record));
   }
 
-  /** Points the alarm at the earliest purge time, or clears it when nothing is left. */
+  /**
+   * Points the alarm at now while audit events wait for delivery, else at the earliest purge
+   * time, or clears it when nothing is left.
+   */
   private async armAlarm(): Promise<void> {
-    const next = this.sql.exec<{ at: number | null }>("SELECT min(purge_at) AS at FROM tickets").one().at;
+    const purgeAt = this.sql.exec<{ at: number | null }>("SELECT min(purge_at) AS at FROM tickets").one().at;
+    const pending = this.outbox.pending;
+    const next = pending ? Date.now() : purgeAt;
     if (next === null) {
       await this.ctx.storage.deleteAlarm();
       return;
     }
     const current = await this.ctx.storage.getAlarm();
-    if (current !== next) await this.ctx.storage.setAlarm(next);
+    // An alarm already due serves a waiting outbox; moving it would only delay the delivery.
+    const serves = pending ? current !== null && current <= next : current === next;
+    if (!serves) await this.ctx.storage.setAlarm(next);
   }
 }

@@ -7,6 +7,7 @@ import { createSecretServerClient, type SecretReader } from "../../../src/secret
 import { mintTicket, newTicket } from "../../../src/tickets/mint-ticket";
 import { hashTicket, ticketIdOf } from "../../../src/tickets/ticket-format";
 import { standIn } from "../secret-server/stand-in";
+import { deliverSessionAudit } from "../tickets/audit-delivery";
 
 // Redemption through the route, the real TicketStore and D1, and the Secret Server stand-in
 // (its own tenant, so the faults injected here reach no other test file).
@@ -36,8 +37,10 @@ function redeem(ticket: string, headers: Record<string, string> = {}) {
   return app.request("/redeem", { method: "POST", headers: { Authorization: `Bearer ${ticket}`, ...headers } }, env);
 }
 
+/** The session's audit rows in the order they happened, once its queued mint and redeem rows are in D1. */
 async function auditRows() {
-  const { results } = await env.DB.prepare("SELECT * FROM audit_events WHERE session = ? ORDER BY id").bind(session).all();
+  await deliverSessionAudit(session);
+  const { results } = await env.DB.prepare("SELECT * FROM audit_events WHERE session = ? ORDER BY at, id").bind(session).all();
   return results as Record<string, unknown>[];
 }
 

@@ -4,6 +4,7 @@ import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { accessTokenFor, PUBLIC_URL } from "../auth/sign-in-driver";
 import { callTool, mcpPost } from "./json-rpc";
+import { deliverAudit, storeOf } from "../tickets/audit-delivery";
 
 const SEEDED = { prod: "Pr0d-db-S3cret!", stripe: "sk_live_fake_4eC39HqLyjWDarjtT1zdp7dc", payout: "payout-key-7Hq2-vX9p" };
 const TICKET = /cct_[0-9a-f]{64}_[A-Za-z0-9_-]{43}/;
@@ -46,7 +47,8 @@ describe("get_secret_environment_variable", () => {
     expect(await first.text()).toBe(SEEDED.prod);
     expect((await redeem(ticket)).status).toBe(401);
 
-    const rows = await env.DB.prepare("SELECT event, outcome, email, client_id FROM audit_events WHERE ticket_id = ? ORDER BY id").bind(out.ticket_id).all();
+    await deliverAudit(storeOf(ticket)); // the mint and redeem rows reach D1 through the store's outbox
+    const rows = await env.DB.prepare("SELECT event, outcome, email, client_id FROM audit_events WHERE ticket_id = ? ORDER BY at, id").bind(out.ticket_id).all();
     expect(rows.results.map((r) => `${r.event}:${r.outcome}`)).toEqual(["mint:ok", "redeem:ok", "replay:used"]);
     expect(rows.results[0]).toMatchObject({ email: "dev@corp.example", client_id: expect.any(String) });
   });

@@ -1,13 +1,16 @@
 // Soak: 5,000 tickets over 10 sessions, each expiring two seconds after its own mint while the
 // rest are still being minted, so alarms fire, re-arm and race the mints as in service. After
-// expiry and the alarms nothing live remains, only the replay tombstones of redeemed tickets; once
-// their memory has passed, every session's storage is empty and its alarm cleared. Bounded: a
-// fixed count, a short lifetime (about 25 s on a busy 2-core machine).
+// expiry and the alarms nothing live remains, only the replay tombstones of redeemed tickets, and
+// every mint and redemption is in D1 once; once their memory has passed, every session's storage
+// is empty and its alarm cleared. Bounded: a fixed count, a short lifetime (about 25 s on a busy
+// 2-core machine).
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
-import { createTicket, hashTicket } from "../../../src/tickets/ticket-format";
+import { describeTicket } from "../../../src/audit/audit-log";
+import { createTicket, hashTicket, ticketIdOf } from "../../../src/tickets/ticket-format";
 import type { TicketRecord } from "../../../src/tickets/ticket-record";
+import { deliverAudit } from "./audit-delivery";
 
 const SESSIONS = 10;
 const TICKETS_PER_SESSION = 500;
@@ -29,11 +32,12 @@ it("leaves no expired ticket behind and every session's storage returns to zero"
           secretId: 11, secretPath: "db/prod", requiresComment: false, checkOutEnabled: false, fields: ["password"],
           subject: "soak", groups: [], clientId: "soak", session, createdAt: Date.now(), expiresAt: Date.now() + LIFETIME_MS,
         };
-        await stub.mint(hash, record);
+        const about = describeTicket(record, ticketIdOf(hash));
+        await stub.mint(hash, record, { event: "mint", outcome: "ok", ...about });
         if (n % REDEEM_EVERY === 0) {
           const begun = await stub.beginRedemption(hash);
           expect(begun.ok, JSON.stringify(begun)).toBe(true);
-          expect(await stub.completeRedemption(hash)).toBe(true);
+          expect(await stub.completeRedemption(hash, { event: "redeem", outcome: "ok", ...about })).toBe(true);
         }
       }
     }),
@@ -44,10 +48,16 @@ it("leaves no expired ticket behind and every session's storage returns to zero"
   const afterExpiry = await Promise.all(stores.map(({ stub }) => stub.size()));
   expect(afterExpiry.reduce((a, b) => a + b, 0)).toBe(tombstones);
 
-  const expired = await env.DB.prepare("SELECT count(*) AS n FROM audit_events WHERE event = 'expire' AND session LIKE ?")
+  // Every mint and redemption reached D1 through the outbox, once.
+  for (const { stub } of stores) await deliverAudit(stub);
+  const { results } = await env.DB.prepare("SELECT event, count(*) AS n FROM audit_events WHERE session LIKE ? GROUP BY event ORDER BY event")
     .bind(`soak-${soakId}-%`)
-    .first<{ n: number }>();
-  expect(expired?.n).toBe(SESSIONS * TICKETS_PER_SESSION - tombstones);
+    .all();
+  expect(results).toEqual([
+    { event: "expire", n: SESSIONS * TICKETS_PER_SESSION - tombstones },
+    { event: "mint", n: SESSIONS * TICKETS_PER_SESSION },
+    { event: "redeem", n: tombstones },
+  ]);
 
   // The replay memory passes (rewound rather than waited for): the alarm forgets the tombstones.
   for (const { stub } of stores) {

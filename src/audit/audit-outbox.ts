@@ -1,0 +1,56 @@
+// The TicketStore's audit outbox. Mint and redeem events are written to the Durable Object's own
+// SQLite in the same transaction as the state change they record, so the record is durable before
+// a value leaves without a D1 round trip on the hot path (D1's primary may be far away). The
+// store's alarm delivers them to D1 later: at least once, made harmless by `recordAuditOnce`.
+import { AuditEvent, recordAuditOnce, type OnceEvent } from "./audit-log";
+
+/** Largest D1 batch one delivery writes. */
+const DELIVERY_BATCH = 50;
+
+type OutboxRow = { id: number; event: string };
+
+export class AuditOutbox {
+  private readonly sql: SqlStorage;
+
+  constructor(sql: SqlStorage) {
+    this.sql = sql;
+    // AUTOINCREMENT: an id is never reused, so "delete up to the last id delivered" cannot take
+    // a row added after a concurrent delivery read its batch.
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS audit_outbox (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      event TEXT NOT NULL
+    )`);
+  }
+
+  /**
+   * Queues an event. Call it inside the transaction of the change it records. Validated here, so
+   * a malformed event fails its transaction rather than blocking every later delivery.
+   */
+  add(event: OnceEvent): void {
+    const parsed = AuditEvent.safeParse(event);
+    if (!parsed.success) throw new TypeError("invalid audit event");
+    // Stamped now: delivery happens later, and the row must say when the event happened.
+    this.sql.exec("INSERT INTO audit_outbox (event) VALUES (?)", JSON.stringify({ ...parsed.data, at: parsed.data.at ?? Date.now() }));
+  }
+
+  get pending(): boolean {
+    return this.sql.exec("SELECT 1 FROM audit_outbox LIMIT 1").toArray().length > 0;
+  }
+
+  /**
+   * Delivers what was queued before the call, oldest first, in batches. A row is deleted only
+   * after D1 accepted its batch; a failure throws and leaves it for the next attempt.
+   */
+  async deliver(db: D1Database): Promise<void> {
+    const upTo = this.sql.exec<{ id: number | null }>("SELECT max(id) AS id FROM audit_outbox").one().id;
+    if (upTo === null) return;
+    for (;;) {
+      const rows = this.sql.exec<OutboxRow>("SELECT id, event FROM audit_outbox WHERE id <= ? ORDER BY id LIMIT ?", upTo, DELIVERY_BATCH).toArray();
+      const last = rows.at(-1);
+      if (!last) return;
+      // Each row was validated when it was queued, by this code, in this object's own storage.
+      await recordAuditOnce(db, rows.map((row) => JSON.parse(row.event) as OnceEvent));
+      this.sql.exec("DELETE FROM audit_outbox WHERE id <= ?", last.id);
+    }
+  }
+}
