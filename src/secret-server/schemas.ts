@@ -43,10 +43,7 @@ export const secretSummaryAnswer = z.object({
  */
 export const searchRecord = secretSummaryAnswer.partial().required({ id: true, name: true });
 
-export const searchAnswer = z.object({
-  records: z.array(searchRecord),
-  hasNext: z.boolean().optional(),
-});
+export const searchAnswer = z.object({ records: z.array(searchRecord) });
 
 /**
  * A whole secret (`GET /secrets/{id}`, or id 0 with `secretPath`): its guards and items, never the
@@ -59,8 +56,9 @@ export const secretReadAnswer = z.object({
   folderId,
   secretTemplateId: z.number().int().positive(),
   requiresComment: z.boolean().optional(),
-  checkOutEnabled: z.boolean(),
-  checkedOut: z.boolean(),
+  // Absent means no check-out to ask for: the server's own read still refuses if one is needed.
+  checkOutEnabled: z.boolean().default(false),
+  checkedOut: z.boolean().default(false),
   items: z.array(
     z.object({
       slug: z.string().min(1),
