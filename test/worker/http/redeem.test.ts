@@ -54,6 +54,14 @@ describe("POST /redeem", () => {
     expect(await res.text()).toBe(SEEDED.password);
   });
 
+  it("releases the value without writing to D1: the redeem row waits in the store's outbox", async () => {
+    const { ticket } = await mint();
+    const noD1 = { ...env, DB: { prepare: () => { throw new Error("D1 touched on the redemption path"); } } as unknown as D1Database };
+    const res = await app.request("/redeem", { method: "POST", headers: { Authorization: `Bearer ${ticket}` } }, noD1);
+    expect(await res.text()).toBe(SEEDED.password);
+    expect((await auditRows()).map((r) => `${r.event}:${r.outcome}`)).toEqual(["mint:ok", "redeem:ok"]);
+  });
+
   it("answers every field as JSON when asked", async () => {
     const { ticket } = await mint(["username", "password"]);
     const res = await redeem(ticket, { Accept: "application/json" });
