@@ -58,6 +58,7 @@ export async function mintTicket(
   };
   const ticketId = ticketIdOf(hash);
   // Queued with the ticket in one TicketStore transaction; the store delivers it to D1.
-  await ticketStoreFor(env, req.session).mint(hash, record, { event: "mint", outcome: "ok", at: now, ...describeTicket(record, ticketId), ...context });
+  const audit = { event: "mint", outcome: "ok", at: now, ...describeTicket(record, ticketId), ...context } as const;
+  await ticketStoreFor(env, req.session).mint(hash, record, audit);
   return { ticket, ticketId, expiresAt: record.expiresAt };
 }
