@@ -22,5 +22,5 @@ export const AuditRow = z.object({
 export type AuditRow = z.infer<typeof AuditRow>;
 
 export async function readAuditRows(persistTo: string): Promise<AuditRow[]> {
-  return z.array(AuditRow).parse(await queryLocalD1(persistTo, "SELECT * FROM audit_events ORDER BY id"));
+  return z.array(AuditRow).parse(await queryLocalD1(persistTo, "SELECT * FROM audit_events ORDER BY at, id"));
 }
