@@ -28,15 +28,7 @@ export type SecretInfo = {
 };
 
 /** A search result: what a caller needs to pick a secret and a field, never a value. */
-export type SecretSummary = {
-  id: number;
-  name: string;
-  folderId: number | null;
-  folderPath: string;
-  requiresComment: boolean;
-  checkOutEnabled: boolean;
-  fields: SecretFieldInfo[];
-};
+export type SecretSummary = Omit<SecretInfo, "checkedOut">;
 
 /** Who is reading and why: written into Secret Server's own audit so it names the human. */
 export type ReadContext = {

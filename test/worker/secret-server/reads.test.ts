@@ -2,7 +2,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { createSecretServerClient } from "../../../src/secret-server";
 import { TEMPLATE_TTL_MS } from "../../../src/secret-server/secret-templates";
-import { rejection, standIn } from "./stand-in";
+import { PROD_DESCRIBED, rejection, standIn } from "./stand-in";
 
 const ss = standIn("client-reads");
 const client = () => createSecretServerClient(ss.password);
@@ -19,21 +19,7 @@ describe("finding secrets", () => {
     const bySlash = await c.getSecret({ path: "db/prod" });
     const byBackslash = await c.getSecret({ path: "\\db\\prod" });
     expect(bySlash).toEqual(byBackslash);
-    expect(bySlash).toEqual({
-      id: 11,
-      name: "prod",
-      folderId: 2,
-      folderPath: "\\db",
-      requiresComment: false,
-      checkOutEnabled: false,
-      checkedOut: false,
-      fields: [
-        { slug: "server", fieldName: "Server", isPassword: false, isFile: false },
-        { slug: "username", fieldName: "Username", isPassword: false, isFile: false },
-        { slug: "password", fieldName: "Password", isPassword: true, isFile: false },
-        { slug: "notes", fieldName: "Notes", isPassword: false, isFile: false },
-      ],
-    });
+    expect(bySlash).toEqual(PROD_DESCRIBED);
     expect(JSON.stringify(bySlash)).not.toContain("Pr0d-db-S3cret!");
     expect(await c.getSecret({ id: 11 })).toEqual(bySlash);
   });

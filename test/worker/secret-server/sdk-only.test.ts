@@ -6,27 +6,12 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { createSecretServerClient, type SecretServerClientOptions } from "../../../src/secret-server";
 import { DESCRIBE_COMMENT } from "../../../src/secret-server/find-secret";
 import { MISSING_ROUTE_TTL_MS } from "../../../src/secret-server/route-support";
-import { rejection, standIn } from "./stand-in";
+import { PROD_DESCRIBED, rejection, standIn } from "./stand-in";
 
 const ss = standIn("sdk-only-client");
 const client = (options: SecretServerClientOptions = {}) => createSecretServerClient(ss.password, options);
 const calls = async () => (await ss.stats()).calls;
 
-const PROD = {
-  id: 11,
-  name: "prod",
-  folderId: 2,
-  folderPath: "\\db",
-  requiresComment: false,
-  checkOutEnabled: false,
-  checkedOut: false,
-  fields: [
-    { slug: "server", fieldName: "Server", isPassword: false, isFile: false },
-    { slug: "username", fieldName: "Username", isPassword: false, isFile: false },
-    { slug: "password", fieldName: "Password", isPassword: true, isFile: false },
-    { slug: "notes", fieldName: "Notes", isPassword: false, isFile: false },
-  ],
-};
 const STRIPE_FIELDS = [
   { slug: "resource", fieldName: "Resource", isPassword: false, isFile: false },
   { slug: "password", fieldName: "Password", isPassword: true, isFile: false },
@@ -73,7 +58,7 @@ describe("the SDK-only server", () => {
 describe("describing secrets", () => {
   it("finds a secret by path without reading it: the SDKs' folder lookup, a search matched here, the template", async () => {
     const found = await client().getSecret({ path: "db/prod" });
-    expect(found).toEqual(PROD);
+    expect(found).toEqual(PROD_DESCRIBED);
     const { secretReads, calls: asked } = await ss.stats();
     expect(secretReads).toBe(0);
     expect(Object.keys(asked).sort()).toEqual([
@@ -86,7 +71,7 @@ describe("describing secrets", () => {
 
   it("describes a secret by id by reading it as the SDKs do, keeping slugs and flags and no value", async () => {
     const found = await client().getSecret({ id: 11 });
-    expect(found).toEqual(PROD);
+    expect(found).toEqual(PROD_DESCRIBED);
     expect(JSON.stringify(found)).not.toContain("Pr0d-db-S3cret!");
     expect(await ss.audits(11)).toEqual([expect.objectContaining({ action: "VIEW", notes: null })]);
   });
@@ -129,7 +114,7 @@ describe("describing secrets", () => {
 
   it("matches name and folder itself when the search ignores its text, without reading any secret", async () => {
     const c = client({ fetch: searchIgnoringText(50) });
-    expect(await c.getSecret({ path: "db/prod" })).toEqual(PROD);
+    expect(await c.getSecret({ path: "db/prod" })).toEqual(PROD_DESCRIBED);
     expect(await c.getSecret({ path: "Ops/break-glass" })).toMatchObject({ id: 14, checkOutEnabled: true });
     expect((await ss.stats()).secretReads).toBe(0);
     expect((await rejection(c.getSecret({ path: "Payments/prod" }))).code).toBe("NOT_FOUND");
@@ -155,7 +140,7 @@ describe("describing secrets", () => {
 
   it("matches folder paths itself when the server cannot look folders up by path", async () => {
     const c = client({ fetch: withoutRoute(/\/folders\/0\?/) });
-    expect(await c.getSecret({ path: "db/prod" })).toEqual(PROD);
+    expect(await c.getSecret({ path: "db/prod" })).toEqual(PROD_DESCRIBED);
     expect(await c.getSecret({ path: "Payments/Restricted/payout-signing-key" })).toMatchObject({ id: 13 });
     expect((await rejection(c.getSecret({ path: "Payments/tricky" }))).code).toBe("NOT_FOUND");
     expect((await ss.stats()).secretReads).toBe(0);
@@ -170,7 +155,7 @@ describe("describing secrets", () => {
         return noTemplates(input, init);
       },
     });
-    expect(await c.getSecret({ path: "db/prod" })).toEqual(PROD);
+    expect(await c.getSecret({ path: "db/prod" })).toEqual(PROD_DESCRIBED);
     const [stripe] = await c.search("stripe");
     expect(stripe).toMatchObject({ id: 12, fields: STRIPE_FIELDS });
     expect(templateAsks).toBe(1);
@@ -189,7 +174,7 @@ describe("describing secrets", () => {
     expect(await c.search("stri")).toEqual([
       { id: 12, name: "stripe", folderId: 3, folderPath: "\\Payments", requiresComment: false, checkOutEnabled: false, fields: STRIPE_FIELDS },
     ]);
-    expect(await c.getSecret({ path: "db/prod" })).toEqual(PROD);
+    expect(await c.getSecret({ path: "db/prod" })).toEqual(PROD_DESCRIBED);
   });
 });
 

@@ -82,3 +82,20 @@ export async function rejection(promise: Promise<unknown>): Promise<ClaimcheckEr
   }
   throw new Error("expected a ClaimcheckError, but the call succeeded");
 }
+
+/** How the client describes the seeded `db/prod` (no values), whatever the server's API level. */
+export const PROD_DESCRIBED = {
+  id: 11,
+  name: "prod",
+  folderId: 2,
+  folderPath: "\\db",
+  requiresComment: false,
+  checkOutEnabled: false,
+  checkedOut: false,
+  fields: [
+    { slug: "server", fieldName: "Server", isPassword: false, isFile: false },
+    { slug: "username", fieldName: "Username", isPassword: false, isFile: false },
+    { slug: "password", fieldName: "Password", isPassword: true, isFile: false },
+    { slug: "notes", fieldName: "Notes", isPassword: false, isFile: false },
+  ],
+};
