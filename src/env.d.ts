@@ -9,6 +9,7 @@ declare namespace Cloudflare {
     OAUTH_KV: KVNamespace;
     REDEEM_LIMIT_IP: RateLimit;
     REDEEM_LIMIT_SESSION: RateLimit;
+    CI_REDEEM_LIMIT_IP: RateLimit;
   }
   interface GlobalProps {
     mainModule: typeof import("./index");

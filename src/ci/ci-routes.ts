@@ -7,6 +7,7 @@ import { loadConfig } from "../config";
 import { ClaimcheckError } from "../errors";
 import { bearerCredential, requestContext } from "../http/bearer";
 import { NO_STORE_HEADERS } from "../http/error-response";
+import { clientAddress, enforceRateLimits } from "../http/rate-limit";
 import type { SecretReader } from "../secret-server";
 import { answerFormat } from "./ci-answer";
 import { redeemForCi } from "./redeem-for-ci";
@@ -19,6 +20,8 @@ export function ciRoutes(sourceFor: (env: Env) => SecretReader) {
 
   app.post(CI_REDEEM_ROUTE, async (c) => {
     const config = loadConfig(c.env);
+    // Before anything is read or audited: a flood costs no audit rows and no issuer fetches.
+    await enforceRateLimits([{ limiter: c.env.CI_REDEEM_LIMIT_IP, key: clientAddress(c.req.raw.headers) }]);
     const context = requestContext(c.req.raw.headers);
     let token: string;
     let request;

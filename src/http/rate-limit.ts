@@ -1,4 +1,4 @@
-// Rate limiting for the redemption routes, through Cloudflare's Rate Limiting binding. A refused
+// Rate limiting for the redemption routes (/redeem, /lookup, /ci/redeem), through Cloudflare's Rate Limiting binding. A refused
 // request is answered before any Durable Object, Secret Server or D1 work, and is not audited (an
 // audit row per refused request would hand a flood exactly what it wants); it is logged.
 import { ClaimcheckError } from "../errors";

@@ -249,4 +249,19 @@ describe("requests", () => {
     expect(await errorOf(res)).toBe("UNAUTHORIZED");
     expect((await auditRowsAfter(before))[0]).toMatchObject({ event: "deny", outcome: "token_missing" });
   });
+
+  it("refuses a flood from one address with 429 before reading or auditing anything", async () => {
+    const from = { "CF-Connecting-IP": "198.51.100.9", Authorization: "Bearer forged.token.value" };
+    const before = await lastAuditId();
+    const answers = await Promise.all(Array.from({ length: 80 }, () => route.redeem("", { secrets: [stripe] }, from)));
+    const limited = answers.filter((r) => r.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(limited[0]!.headers.get("Retry-After")).toBe("10");
+    expect(await errorOf(limited[0]!)).toBe("RATE_LIMITED");
+    // Only the requests that got through were audited (as refusals of a bad token).
+    expect((await auditRowsAfter(before)).length).toBe(answers.length - limited.length);
+    // A job on another runner is not held back.
+    const other = await route.redeem(await github.mint(), { secrets: [stripe] });
+    expect(other.status).toBe(200);
+  });
 });
