@@ -63,7 +63,8 @@ function checkOutFields(store: Store, secret: SeedSecret) {
   };
 }
 
-export function secretModel(store: Store, secret: SeedSecret) {
+/** What a secret and its search record both say about it. */
+function secretBasics(store: Store, secret: SeedSecret) {
   return {
     id: secret.id,
     name: secret.name,
@@ -73,9 +74,15 @@ export function secretModel(store: Store, secret: SeedSecret) {
     siteId: 1,
     active: true,
     ...checkOutFields(store, secret),
+    isRestricted: isRestricted(secret),
+  };
+}
+
+export function secretModel(store: Store, secret: SeedSecret) {
+  return {
+    ...secretBasics(store, secret),
     requiresComment: secret.requiresComment,
     requiresApprovalForAccess: false,
-    isRestricted: isRestricted(secret),
     isDoubleLock: false,
     doubleLockId: -1,
     autoChangeEnabled: false,
@@ -100,15 +107,7 @@ export function secretModel(store: Store, secret: SeedSecret) {
 /** A search record: the summary Secret Server lists, never with field values. */
 export function secretSummary(store: Store, secret: SeedSecret) {
   return {
-    id: secret.id,
-    name: secret.name,
-    secretTemplateId: secret.secretTemplateId,
-    secretTemplateName: secret.secretTemplateName,
-    folderId: secret.folderId,
-    siteId: 1,
-    active: true,
-    ...checkOutFields(store, secret),
-    isRestricted: isRestricted(secret),
+    ...secretBasics(store, secret),
     isOutOfSync: false,
     outOfSyncReason: "",
     lastHeartBeatStatus: "Pending",
