@@ -47,7 +47,7 @@ function disableLocalTracing(): void {
   process.env.X_LOCAL_OBSERVABILITY = "false";
 }
 
-export async function startBenchStack(options: { persistTo?: string } = {}): Promise<BenchStack> {
+export async function startBenchStack(options: { persistTo?: string; ticketTtlSeconds?: number } = {}): Promise<BenchStack> {
   disableLocalTracing();
   const secretServer = await startSecretServer({ port: 0 });
   let worker: WranglerDev;
@@ -64,7 +64,7 @@ export async function startBenchStack(options: { persistTo?: string } = {}): Pro
           secretServer: { url: secretServer.url, ...APP_ACCOUNT },
           accessPolicy: BENCH_ACCESS_POLICY,
         }),
-        TICKET_TTL_SECONDS: String(BENCH_TICKET_TTL_SECONDS),
+        TICKET_TTL_SECONDS: String(options.ticketTtlSeconds ?? BENCH_TICKET_TTL_SECONDS),
       },
     });
   } catch (err) {

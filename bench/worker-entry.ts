@@ -54,7 +54,8 @@ async function answersLikeTheWorker(url: string): Promise<boolean> {
   }
 }
 
-export async function findWorkerEntry(worker: WranglerDev): Promise<string | undefined> {
+/** The workerd process that runs the Worker (not wrangler's proxy), and its entry. */
+export async function findWorkerProcess(worker: WranglerDev): Promise<{ pid: number; url: string } | undefined> {
   const groupId = worker.pid();
   if (groupId === undefined) return undefined;
   const listeners = await loopbackListeners();
@@ -63,10 +64,14 @@ export async function findWorkerEntry(worker: WranglerDev): Promise<string | und
       const port = listeners.get(inode);
       if (port === undefined || port === worker.port) continue;
       const url = `http://127.0.0.1:${port}`;
-      if (await answersLikeTheWorker(url)) return url;
+      if (await answersLikeTheWorker(url)) return { pid, url };
     }
   }
   return undefined;
+}
+
+export async function findWorkerEntry(worker: WranglerDev): Promise<string | undefined> {
+  return (await findWorkerProcess(worker))?.url;
 }
 
 export type WorkerEntry = {

@@ -1,7 +1,9 @@
 // Bench-only Worker entry: the real Worker (src/index.ts, Durable Object classes included) plus one
 // route, `POST /_bench/mint?count=N[&session=NAME]`, that mints N claim tickets for secret 11
 // (`db/prod`, field `password`) for a fixed bench identity, with no sign-in, so bench/redeem.ts can
-// measure redemption alone. Every other request goes to the real Worker unchanged; one carrying
+// measure redemption alone, and `GET /_bench/store-size?session=NAME`, the rows that session's
+// TicketStore holds (live tickets and replay tombstones), so bench/soak.ts can watch storage drain.
+// Every other request goes to the real Worker unchanged; one carrying
 // `X-Claimcheck-Bench-Profile: 1` runs on profiled bindings and answers a Server-Timing header
 // (bench/worker/profile-env.ts).
 //
@@ -14,7 +16,7 @@ import claimcheck from "../../src/index";
 import { loadConfig } from "../../src/config";
 import { NO_STORE_HEADERS } from "../../src/http/error-response";
 import { isAllowed } from "../../src/policy/access-policy";
-import { mintTicket, newTicket, type MintRequest } from "../../src/tickets/mint-ticket";
+import { mintTicket, newTicket, ticketStoreFor, type MintRequest } from "../../src/tickets/mint-ticket";
 import { withProfile } from "./profile-env";
 
 export * from "../../src/index";
@@ -30,10 +32,14 @@ const MAX_TICKETS_PER_REQUEST = 1_000;
 /** Mints in flight at once inside one request: enough to overlap the Durable Object and D1 waits. */
 const MINT_PARALLELISM = 16;
 
+const BenchSession = z.string().regex(/^[a-z0-9-]{1,64}$/);
+
 const MintQuery = z.object({
   count: z.coerce.number().int().min(1).max(MAX_TICKETS_PER_REQUEST),
-  session: z.string().regex(/^[a-z0-9-]{1,64}$/).default("default"),
+  session: BenchSession.default("default"),
 });
+
+const StoreSizeQuery = z.object({ session: BenchSession });
 
 // Every export of a Worker module must be a handler or a class: constants stay private.
 const PROFILE_HEADER = "X-Claimcheck-Bench-Profile";
@@ -75,9 +81,18 @@ async function mintForBench(request: Request, env: Env): Promise<Response> {
   return answer(200, { tickets });
 }
 
+async function storeSizeForBench(request: Request, env: Env): Promise<Response> {
+  if (!onLoopback(request, env)) return answer(403, { error: "FORBIDDEN", message: "Bench routes are loopback only." });
+  const query = StoreSizeQuery.safeParse(Object.fromEntries(new URL(request.url).searchParams));
+  if (!query.success) return answer(400, { error: "BAD_REQUEST", message: "session must be 1-64 of a-z, 0-9, -" });
+  return answer(200, { rows: await ticketStoreFor(env, `bench-${query.data.session}`).size() });
+}
+
 export default {
   async fetch(request, env, ctx) {
-    if (request.method === "POST" && new URL(request.url).pathname === "/_bench/mint") return mintForBench(request, env);
+    const path = new URL(request.url).pathname;
+    if (request.method === "POST" && path === "/_bench/mint") return mintForBench(request, env);
+    if (request.method === "GET" && path === "/_bench/store-size") return storeSizeForBench(request, env);
     if (request.headers.get(PROFILE_HEADER) === "1" && onLoopback(request, env)) {
       return withProfile(env, (profiled) => claimcheck.fetch(request, profiled, ctx));
     }
