@@ -14,7 +14,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { accessTokenFor } from "../auth/sign-in-driver";
-import { PROTOCOL_VERSION } from "../mcp/json-rpc";
+import { mcpHeaders, PROTOCOL_VERSION } from "../mcp/json-rpc";
 import { anyText, authorization, httpMethod, invalidUtf8, secretish } from "./arbitraries";
 import { expectJsonError, expectNoInternals, expectNotEchoed, expectRefused, hit, PUBLIC_URL, type Answer } from "./surface";
 
@@ -27,13 +27,7 @@ beforeAll(async () => {
 function post(body: BodyInit, headers: Record<string, string> = {}): Promise<Answer> {
   return hit("/mcp", {
     method: "POST",
-    headers: {
-      Host: new URL(PUBLIC_URL).host,
-      Authorization: `Bearer ${token}`,
-      "Content-Type": "application/json",
-      Accept: "application/json, text/event-stream",
-      ...headers,
-    },
+    headers: { ...mcpHeaders(token), ...headers },
     body,
   });
 }

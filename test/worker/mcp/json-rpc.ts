@@ -7,18 +7,20 @@ export const PROTOCOL_VERSION = "2025-11-25";
 
 export type RpcAnswer = { status: number; body: string; message: { result?: any; error?: { code: number; message: string } } | undefined };
 
+/** What an MCP client sends with each POST; /mcp checks Host against PUBLIC_URL (DNS-rebinding defence). */
+export function mcpHeaders(token: string): Record<string, string> {
+  return {
+    Host: new URL(PUBLIC_URL).host,
+    Authorization: `Bearer ${token}`,
+    "Content-Type": "application/json",
+    Accept: "application/json, text/event-stream",
+  };
+}
+
 export async function mcpPost(token: string, payload: unknown, headers: Record<string, string> = {}): Promise<RpcAnswer> {
   const res = await exports.default.fetch(`${PUBLIC_URL}/mcp`, {
     method: "POST",
-    headers: {
-      // What a real request carries; /mcp checks it against PUBLIC_URL (DNS-rebinding defence).
-      Host: new URL(PUBLIC_URL).host,
-      Authorization: `Bearer ${token}`,
-      "Content-Type": "application/json",
-      Accept: "application/json, text/event-stream",
-      "MCP-Protocol-Version": PROTOCOL_VERSION,
-      ...headers,
-    },
+    headers: { ...mcpHeaders(token), "MCP-Protocol-Version": PROTOCOL_VERSION, ...headers },
     body: JSON.stringify(payload),
   });
   const body = await res.text();
