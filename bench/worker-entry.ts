@@ -23,7 +23,7 @@ async function workerdPids(groupId: number): Promise<number[]> {
   return pids;
 }
 
-async function socketInodes(pid: number): Promise<Set<string>> {
+export async function socketInodes(pid: number): Promise<Set<string>> {
   const inodes = new Set<string>();
   const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
   for (const fd of fds) {
@@ -34,7 +34,7 @@ async function socketInodes(pid: number): Promise<Set<string>> {
   return inodes;
 }
 
-async function loopbackListeners(): Promise<Map<string, number>> {
+export async function loopbackListeners(): Promise<Map<string, number>> {
   const byInode = new Map<string, number>();
   const table = await readFile("/proc/net/tcp", "utf8").catch(() => "");
   for (const line of table.split("\n").slice(1)) {

@@ -2,7 +2,9 @@
 // route, `POST /_bench/mint?count=N[&session=NAME]`, that mints N claim tickets for secret 11
 // (`db/prod`, field `password`) for a fixed bench identity, with no sign-in, so bench/redeem.ts can
 // measure redemption alone, and `GET /_bench/store-size?session=NAME`, the rows that session's
-// TicketStore holds (live tickets and replay tombstones), so bench/soak.ts can watch storage drain.
+// TicketStore holds (live tickets and replay tombstones), so bench/soak.ts can watch storage drain,
+// and `GET /_bench/audit-rows`, the D1 audit table's row count, a request that runs every isolate
+// on the audit's way (bench/isolate-heap.ts).
 // Every other request goes to the real Worker unchanged; one carrying
 // `X-Claimcheck-Bench-Profile: 1` runs on profiled bindings and answers a Server-Timing header
 // (bench/worker/profile-env.ts).
@@ -88,11 +90,18 @@ async function storeSizeForBench(request: Request, env: Env): Promise<Response> 
   return answer(200, { rows: await ticketStoreFor(env, `bench-${query.data.session}`).size() });
 }
 
+async function auditRowsForBench(request: Request, env: Env): Promise<Response> {
+  if (!onLoopback(request, env)) return answer(403, { error: "FORBIDDEN", message: "Bench routes are loopback only." });
+  const row = await env.DB.prepare("SELECT count(*) AS n FROM audit_events").first<{ n: number }>();
+  return answer(200, { rows: row?.n ?? 0 });
+}
+
 export default {
   async fetch(request, env, ctx) {
     const path = new URL(request.url).pathname;
     if (request.method === "POST" && path === "/_bench/mint") return mintForBench(request, env);
     if (request.method === "GET" && path === "/_bench/store-size") return storeSizeForBench(request, env);
+    if (request.method === "GET" && path === "/_bench/audit-rows") return auditRowsForBench(request, env);
     if (request.headers.get(PROFILE_HEADER) === "1" && onLoopback(request, env)) {
       return withProfile(env, (profiled) => claimcheck.fetch(request, profiled, ctx));
     }
