@@ -4,6 +4,7 @@
 import { tokensPer1000, tokenVerdict } from "./mcp-report.ts";
 import type { LoadPlan, PathFigures } from "./redeem-phases.ts";
 import type { Profile } from "./redeem-profile.ts";
+import type { CpuPerRequest } from "./thread-cpu.ts";
 
 export const TARGET_RATIO = 1.3;
 export const TARGET_REDEMPTIONS_PER_SECOND = 1_000;
@@ -22,6 +23,8 @@ export type RedeemBenchResult = {
   tokens: { requests: number; redemptions: number };
   /** Requests/s of the cheapest route at the same concurrency: the most any route gets here. */
   ceilings: { name: string; perSecond: number; errors: number }[];
+  /** The Worker's workerd CPU per request at its entry, under the plan's concurrency. */
+  cpu: { windowMs: number; settleMs: number; routes: ({ name: string } & CpuPerRequest)[] };
   /** Where a redemption's time goes, at each stand-in latency profiled. */
   profiles: { latencyMs: number; profile: Profile }[];
   notes: string[];
@@ -74,6 +77,13 @@ function profileRows(profiles: RedeemBenchResult["profiles"]): { name: string; v
   ];
 }
 
+function cpuLines(result: RedeemBenchResult): string[] {
+  return result.cpu.routes.map(
+    (c) =>
+      `${c.name}: ${c.busiestThreadMs.toFixed(2)} ms CPU per request on workerd's busiest thread (${c.processMs.toFixed(2)} ms in the whole process), so at most ${rate(c.ceilingPerSecond)}/s with that thread on a core of its own`,
+  );
+}
+
 function profileHeading(result: RedeemBenchResult): string {
   const count = result.profiles[0]?.profile.redemptions ?? 0;
   return `where a redemption's time goes (${count} redemptions one at a time through wrangler dev, profiled bindings, mean ms per redemption)`;
@@ -94,6 +104,7 @@ export function consoleLines(result: RedeemBenchResult): string[] {
     }
   }
   for (const c of result.ceilings) lines.push(`ceiling: ${c.name}, ${result.plan.concurrency} in flight: ${rate(c.perSecond)}/s${c.errors ? ` (${c.errors} failed)` : ""}`);
+  lines.push(...cpuLines(result).map((l) => `cpu: ${l}`));
   lines.push(`${profileHeading(result)}, stand-in at ${result.profiles.map((p) => `${p.latencyMs} ms`).join(" | ")}:`);
   for (const { name, values } of profileRows(result.profiles)) {
     lines.push(`  ${name.padEnd(40)} ${values.map((v) => String(v ?? "-").padStart(18)).join(" ")}`);
@@ -124,6 +135,14 @@ export function markdown(result: RedeemBenchResult): string {
     "",
     `Ceiling on this machine (the cheapest route, ${concurrency} in flight): ${result.ceilings.map((c) => `${c.name} ${rate(c.perSecond)}/s`).join("; ")}.`,
     "",
+    ...(result.cpu.routes.length > 0
+      ? [
+          `CPU per request (${concurrency} in flight for ${result.cpu.windowMs / 1000} s, then ${result.cpu.settleMs / 1000} s for the alarms' audit delivery; workerd runs the Worker, its Durable Objects and, locally, Miniflare's D1 and rate limiters on one thread, so that thread bounds throughput):`,
+          "",
+          ...cpuLines(result).map((l) => `- ${l}`),
+          "",
+        ]
+      : []),
     `${profileHeading(result).replace(/^w/, "W")}:`,
     "",
     `| | ${result.profiles.map((p) => `stand-in at ${p.latencyMs} ms`).join(" | ")} |`,

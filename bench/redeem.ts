@@ -14,17 +14,21 @@ import { closeIdleConnections, send } from "./http-client.ts";
 import { describeMachine, machineLine } from "./machine.ts";
 import { measurePaths, type LoadPlan } from "./redeem-phases.ts";
 import { profileRedemptions } from "./redeem-profile.ts";
-import { consoleLines, markdown, p50Ratio, PATHS, RATIO_LATENCY_MS, type RedeemBenchResult } from "./redeem-report.ts";
+import { consoleLines, markdown, p50Ratio, PATHS, RATIO_LATENCY_MS, TARGET_REDEMPTIONS_PER_SECOND, type RedeemBenchResult } from "./redeem-report.ts";
 import { directPath, directReader, redemptionPath, type BenchPath } from "./request-paths.ts";
 import { writeResults } from "./results.ts";
-import { stopAfter } from "./run-limit.ts";
-import { findWorkerEntry, trackWorkerEntry, type WorkerEntry } from "./worker-entry.ts";
+import { sleep, stopAfter } from "./run-limit.ts";
+import { cpuPerRequest } from "./thread-cpu.ts";
+import { findWorkerProcess, trackWorkerEntry, type WorkerEntry } from "./worker-entry.ts";
 
 /** 64 in flight: at 20 ms per Secret Server read, fewer than ~25 could not reach 1,000/s at all. */
 const PLAN: LoadPlan = { single: 100, concurrency: 64, rounds: 3, windowMs: 1_500 };
 const LATENCIES_MS = [RATIO_LATENCY_MS, 0];
 const WARM_UP_REQUESTS = 20;
 const PROFILED_REDEMPTIONS = 100;
+/** The CPU phase: one window per route at the plan's concurrency, then time for the alarms' audit delivery. */
+const CPU_WINDOW_MS = 3_000;
+const CPU_SETTLE_MS = 1_000;
 /** Hard stop: whatever happens, the bench ends and takes its processes with it. */
 const RUN_LIMIT_MS = 240_000;
 
@@ -70,12 +74,45 @@ async function healthCeilings(stack: BenchStack, entry: WorkerEntry | undefined,
   return ceilings;
 }
 
+/**
+ * CPU per request of the Worker's workerd at the Worker's entry: a redemption (with the audit
+ * delivery its alarm makes after), the same with the rate limiters counted in the Worker's isolate
+ * as Cloudflare's binding counts on its machine (locally, each limiter call is a trip to a
+ * simulated Durable Object), and GET /health, the cheapest route.
+ */
+async function workerdCpu(stack: BenchStack, worker: { pid: number; url: string }, plan: LoadPlan): Promise<RedeemBenchResult["cpu"]> {
+  const reader = await directReader(stack.secretServer.url);
+  const expected = await reader.read();
+  const redemption = redemptionPath("POST /redeem", { url: () => worker.url }, stack.worker.url, expected);
+  const inIsolateLimits = redemptionPath("POST /redeem, rate limiters counted in the Worker's isolate", { url: () => worker.url }, stack.worker.url, expected, {
+    "X-Claimcheck-Bench-Limits": "in-isolate",
+  });
+  const health: BenchPath = {
+    name: "GET /health",
+    prepare: async () => undefined,
+    next: () => async () => {
+      if ((await send(`${worker.url}/health`)).status !== 200) throw new Error("health: not 200");
+    },
+  };
+  const cpu: RedeemBenchResult["cpu"] = { windowMs: CPU_WINDOW_MS, settleMs: CPU_SETTLE_MS, routes: [] };
+  for (const path of [redemption, inIsolateLimits, health]) {
+    await path.prepare(Math.ceil((TARGET_REDEMPTIONS_PER_SECOND * CPU_WINDOW_MS) / 1000));
+    const figures = await cpuPerRequest(worker.pid, async () => {
+      const run = await runClosedLoop({ concurrency: plan.concurrency, durationMs: CPU_WINDOW_MS, next: () => path.next() });
+      await sleep(CPU_SETTLE_MS);
+      return run.latenciesMs.length;
+    });
+    if (figures) cpu.routes.push({ name: path.name, ...figures });
+  }
+  return cpu;
+}
+
 async function run(persistTo: string, notes: string[]): Promise<RedeemBenchResult> {
   log("starting the Secret Server stand-in and wrangler dev (bench Worker)...");
   const stack = await startBenchStack({ persistTo });
   try {
-    const entryUrl = await findWorkerEntry(stack.worker);
-    const entry = entryUrl === undefined ? undefined : trackWorkerEntry(stack.worker, entryUrl);
+    const workerProcess = await findWorkerProcess(stack.worker);
+    const entry = workerProcess === undefined ? undefined : trackWorkerEntry(stack.worker, workerProcess.url);
     if (!entry) notes.push("The Worker's own entry behind wrangler dev's proxy was not found (Linux /proc only): measured through wrangler dev only.");
     const paths = await comparedPaths(stack, entry);
     // The direct reader has its token: from here on, every token request is the Worker's.
@@ -94,6 +131,9 @@ async function run(persistTo: string, notes: string[]): Promise<RedeemBenchResul
     const tokens = { requests: (await stack.standInStats()).tokenRequests - tokensBefore, redemptions };
     log("measuring the ceiling: GET /health under the same load...");
     const ceilings = await healthCeilings(stack, entry, PLAN);
+    log("measuring the Worker's CPU per request...");
+    await stack.setStandIn({ latencyMs: RATIO_LATENCY_MS });
+    const cpu = workerProcess ? await workerdCpu(stack, workerProcess, PLAN) : { windowMs: CPU_WINDOW_MS, settleMs: CPU_SETTLE_MS, routes: [] };
     const profiles: RedeemBenchResult["profiles"] = [];
     for (const latencyMs of LATENCIES_MS) {
       log(`profiling redemptions with the stand-in answering after ${latencyMs} ms...`);
@@ -104,7 +144,7 @@ async function run(persistTo: string, notes: string[]): Promise<RedeemBenchResul
     if (reloads > 0) {
       notes.push(`wrangler dev reloaded the Worker ${reloads} times during the run (a source file changed): a new isolate each time, so a new token and cold caches; failed requests around a reload are counted as errors.`);
     }
-    return { plan: PLAN, byLatency, tokens, ceilings, profiles, notes };
+    return { plan: PLAN, byLatency, tokens, ceilings, cpu, profiles, notes };
   } finally {
     closeIdleConnections();
     await stack.close();
@@ -126,6 +166,7 @@ notes.push(
   `Worker state (Durable Objects, D1) in ${persistTo.startsWith("/dev/shm") ? "tmpfs" : "a temporary folder"}; stand-in in the bench's own Node process.`,
   "wrangler dev's local trace collector is off (X_LOCAL_OBSERVABILITY=false): on, it about doubles to triples the Worker's CPU time per redemption.",
   "Each redemption comes from its own client address (CF-Connecting-IP), as agents on many machines would; the Worker's two rate limiters run on every request (locally each is a call to a simulated limiter Durable Object).",
+  "Tickets are minted 25 to a session (one TicketStore each) and handed out in turns between sessions, so requests in flight reach many stores, as many users' agents would; spreading them this way (instead of 1,000 to a session) left throughput unchanged on this machine: the single thread that runs workerd's isolates is the limit, not one store's queue.",
   `Run took ${((performance.now() - started) / 1000).toFixed(0)} s.`,
 );
 for (const line of consoleLines(result)) log(line);

@@ -78,7 +78,8 @@ export function redeem(baseUrl: string, ticket: string, extraHeaders: Record<str
 export type RedemptionTarget = { url(): string; lost?(): Promise<void> };
 
 /** Redemptions at `target`, tickets minted through `mintUrl`, each answer checked against `expected`. */
-export function redemptionPath(name: string, target: RedemptionTarget, mintUrl: string, expected: string): BenchPath {
+/** `headers` go with every redemption (the bench Worker's switches, bench/worker/bench-worker.ts). */
+export function redemptionPath(name: string, target: RedemptionTarget, mintUrl: string, expected: string, headers: Record<string, string> = {}): BenchPath {
   let supply: TicketSupply | undefined;
   return {
     name,
@@ -89,7 +90,7 @@ export function redemptionPath(name: string, target: RedemptionTarget, mintUrl: 
       const ticket = supply?.take();
       if (ticket === undefined) return undefined;
       return async () => {
-        const answer = await redeem(target.url(), ticket).catch(async (err: NodeJS.ErrnoException) => {
+        const answer = await redeem(target.url(), ticket, headers).catch(async (err: NodeJS.ErrnoException) => {
           if (err.code === "ECONNREFUSED") await target.lost?.();
           throw new Error(`redemption: ${err.code ?? "network error"}`);
         });

@@ -1,10 +1,15 @@
 // Claim tickets for the benches, minted ahead of a measured phase through the bench Worker's
-// `POST /_bench/mint` (bench/worker/bench-worker.ts). Each ticket is handed out once.
+// `POST /_bench/mint` (bench/worker/bench-worker.ts). Each ticket is handed out once, taking turns
+// between sessions.
 import { send } from "./http-client.ts";
 
-/** The bench Worker's cap per request. */
-const MAX_PER_REQUEST = 1_000;
-/** Mint requests in flight at once, each for its own session (its own TicketStore). */
+/**
+ * Tickets per session (per TicketStore). Real load comes from many sessions, one per user and
+ * client; with every ticket in one session, a loaded bench would measure one Durable Object's
+ * queue. Small, so 64 redemptions in flight reach dozens of stores.
+ */
+const TICKETS_PER_SESSION = 25;
+/** Mint requests in flight at once, each for its own session. */
 const PARALLEL_REQUESTS = 4;
 
 export type TicketSupply = {
@@ -24,14 +29,20 @@ async function mintBatch(workerUrl: string, count: number): Promise<string[]> {
   return tickets;
 }
 
+/** Ticket k of every session, then k + 1: consecutive takes land in different sessions. */
+function interleave(sessions: string[][]): string[] {
+  const longest = Math.max(0, ...sessions.map((s) => s.length));
+  return Array.from({ length: longest }, (_, k) => sessions.flatMap((s) => (k < s.length ? [s[k]!] : []))).flat();
+}
+
 export async function mintTickets(workerUrl: string, count: number): Promise<TicketSupply> {
   const batches: number[] = [];
-  for (let left = count; left > 0; left -= MAX_PER_REQUEST) batches.push(Math.min(MAX_PER_REQUEST, left));
-  const tickets: string[] = [];
+  for (let left = count; left > 0; left -= TICKETS_PER_SESSION) batches.push(Math.min(TICKETS_PER_SESSION, left));
+  const sessions: string[][] = [];
   for (let i = 0; i < batches.length; i += PARALLEL_REQUESTS) {
-    const minted = await Promise.all(batches.slice(i, i + PARALLEL_REQUESTS).map((n) => mintBatch(workerUrl, n)));
-    tickets.push(...minted.flat());
+    sessions.push(...(await Promise.all(batches.slice(i, i + PARALLEL_REQUESTS).map((n) => mintBatch(workerUrl, n)))));
   }
+  const tickets = interleave(sessions);
   let next = 0;
   return {
     take: () => (next < tickets.length ? tickets[next++] : undefined),

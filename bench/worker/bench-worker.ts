@@ -7,7 +7,8 @@
 // on the audit's way (bench/isolate-heap.ts).
 // Every other request goes to the real Worker unchanged; one carrying
 // `X-Claimcheck-Bench-Profile: 1` runs on profiled bindings and answers a Server-Timing header
-// (bench/worker/profile-env.ts).
+// (bench/worker/profile-env.ts), one carrying `X-Claimcheck-Bench-Limits: in-isolate` runs with the
+// redemption rate limiters counted in the Worker's isolate (bench/worker/in-isolate-limits.ts).
 //
 // NEVER DEPLOY THIS ENTRY: /_bench/mint hands tickets to whoever asks. It is not wrangler.toml's
 // `main`, so `wrangler deploy` never builds it; bench scripts start it explicitly with
@@ -19,6 +20,7 @@ import { loadConfig } from "../../src/config";
 import { NO_STORE_HEADERS } from "../../src/http/error-response";
 import { isAllowed } from "../../src/policy/access-policy";
 import { mintTicket, newTicket, ticketStoreFor, type MintRequest } from "../../src/tickets/mint-ticket";
+import { withInIsolateLimits } from "./in-isolate-limits";
 import { withProfile } from "./profile-env";
 
 export * from "../../src/index";
@@ -45,6 +47,7 @@ const StoreSizeQuery = z.object({ session: BenchSession });
 
 // Every export of a Worker module must be a handler or a class: constants stay private.
 const PROFILE_HEADER = "X-Claimcheck-Bench-Profile";
+const LIMITS_HEADER = "X-Claimcheck-Bench-Limits";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
@@ -104,6 +107,9 @@ export default {
     if (request.method === "GET" && path === "/_bench/audit-rows") return auditRowsForBench(request, env);
     if (request.headers.get(PROFILE_HEADER) === "1" && onLoopback(request, env)) {
       return withProfile(env, (profiled) => claimcheck.fetch(request, profiled, ctx));
+    }
+    if (request.headers.get(LIMITS_HEADER) === "in-isolate" && onLoopback(request, env)) {
+      return claimcheck.fetch(request, withInIsolateLimits(env), ctx);
     }
     return claimcheck.fetch(request, env, ctx);
   },
