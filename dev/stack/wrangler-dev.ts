@@ -1,6 +1,6 @@
 // This project's Worker under `wrangler dev` on 127.0.0.1, with its D1 migrations applied to the
 // same persisted state first. Offline: no metrics, no Cloudflare fetches, no login.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,7 +34,11 @@ export type WranglerDevOptions = {
    * bindings: benchmarks run a bench-only entry this way.
    */
   script?: string;
-  /** Worker settings, passed as `--var NAME:VALUE` (wrangler shows them as "(hidden)"). */
+  /**
+   * Worker settings, passed in an env file readable only by this user (`--env-file`), never on
+   * the command line: any local user can read a process's arguments (`ps`), and these include the
+   * Secret Server password and the OpenID client secret.
+   */
   vars?: Record<string, string>;
   /** Copy the Worker's output to this process's stdout and stderr. */
   echo?: boolean;
@@ -61,12 +65,24 @@ export async function applyLocalMigrations(persistTo: string, echo = false): Pro
   });
 }
 
-function varArgs(vars: Record<string, string>): string[] {
-  return Object.entries(vars).flatMap(([name, value]) => {
-    // wrangler splits NAME:VALUE at the first colon, so values may hold colons (URLs, JSON).
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new TypeError(`invalid Worker variable name: ${name}`);
-    return ["--var", `${name}:${value}`];
-  });
+/**
+ * One dotenv line. Single quotes keep a value literal (JSON, URLs); a value holding one takes
+ * double quotes if it has no backslash, which dotenv would otherwise read as an escape.
+ */
+function envFileLine(name: string, value: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new TypeError(`invalid Worker variable name: ${name}`);
+  if (/[\r\n]/.test(value)) throw new TypeError(`Worker variable ${name}: multi-line values are not supported`);
+  if (!value.includes("'")) return `${name}='${value}'`;
+  if (!value.includes('"') && !value.includes("\\")) return `${name}="${value}"`;
+  throw new TypeError(`Worker variable ${name}: a value holding ' must not hold " or \\`);
+}
+
+/** Writes `vars` to a new private folder; answers the file and a function that removes it. */
+async function writeEnvFile(vars: Record<string, string>): Promise<{ path: string; remove: () => Promise<void> }> {
+  const folder = await mkdtemp(join(tmpdir(), "claimcheck-vars-")); // mode 0700
+  const path = join(folder, "worker.env");
+  await writeFile(path, Object.entries(vars).map(([name, value]) => envFileLine(name, value)).join("\n") + "\n", { mode: 0o600 });
+  return { path, remove: () => rm(folder, { recursive: true, force: true }) };
 }
 
 export async function startWranglerDev(options: WranglerDevOptions = {}): Promise<WranglerDev> {
@@ -74,6 +90,7 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
   const ownState = options.persistTo === undefined;
   const persistTo = options.persistTo ?? (await mkdtemp(join(tmpdir(), "claimcheck-wrangler-")));
   const url = `http://127.0.0.1:${port}`;
+  const envFile = await writeEnvFile(options.vars ?? {});
   try {
     await applyLocalMigrations(persistTo, options.echo);
     const service = await startService({
@@ -86,7 +103,7 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
         "--port", String(port),
         "--persist-to", persistTo,
         "--show-interactive-dev-session=false",
-        ...varArgs(options.vars ?? {}),
+        "--env-file", envFile.path,
       ],
       env: OFFLINE_ENV,
       cwd: PROJECT_ROOT,
@@ -101,10 +118,12 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
       persistTo,
       async close() {
         await service.close();
+        await envFile.remove();
         if (ownState) await rm(persistTo, { recursive: true, force: true });
       },
     };
   } catch (err) {
+    await envFile.remove();
     if (ownState) await rm(persistTo, { recursive: true, force: true });
     throw err;
   }

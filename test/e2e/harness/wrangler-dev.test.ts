@@ -1,7 +1,8 @@
 // The Worker under `wrangler dev`, as every end-to-end test starts it: migrated state, logs kept,
 // restart on the same state, nothing left running after close.
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -13,6 +14,8 @@ import type { WranglerDev } from "../../../dev/stack/wrangler-dev.ts";
 const CANARY = `canary-${randomBytes(12).toString("hex")}`;
 let state: string;
 let worker: WranglerDev;
+/** The settings file wrangler was given, as its command line shows. */
+let envFile = "";
 
 beforeAll(async () => {
   state = await mkdtemp(join(tmpdir(), "claimcheck-harness-test-"));
@@ -38,10 +41,26 @@ it("serves the Worker on 127.0.0.1 once /health answers", async () => {
   expect(res.status).toBe(200);
 });
 
-it("captures the Worker's output, and wrangler does not print --var values", async () => {
+it("captures the Worker's output, and wrangler does not print setting values", async () => {
   expect(worker.logs()).toContain(`Ready on http://127.0.0.1:${worker.port}`);
   expect(worker.logs()).toContain("env.HARNESS_CANARY");
   expect(worker.logs()).not.toContain(CANARY);
+});
+
+it("keeps settings off every command line, where any local user could read them", async () => {
+  const group = worker.pid() ?? 0;
+  const commandLines: string[] = [];
+  for (const entry of await readdir("/proc")) {
+    const procStat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    // pid (comm) state ppid pgrp: wrangler's whole process group, workerd included.
+    if (Number(procStat.slice(procStat.lastIndexOf(")") + 2).split(" ")[2]) !== group) continue;
+    commandLines.push(await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => ""));
+  }
+  const args = commandLines.find((line) => line.includes("\0--env-file\0"))?.split("\0") ?? [];
+  envFile = args[args.indexOf("--env-file") + 1] ?? "";
+  expect((await stat(envFile)).mode & 0o077).toBe(0); // the file: this user only
+  expect(commandLines.join("\n")).not.toContain(CANARY);
+  expect(commandLines.join("\n")).not.toContain("harness-password");
 });
 
 it("applied the migrations to the persisted state", async () => {
@@ -57,10 +76,12 @@ it("restarts on the same port and state, and kills the old process group", async
   expect(worker.logs().match(/Ready on/g)).toHaveLength(2);
 });
 
-it("leaves no process behind on close", async () => {
+it("leaves no process and no settings file behind on close", async () => {
   const pid = worker.pid() ?? 0;
   await worker.close();
   expect(() => process.kill(-pid, 0)).toThrow();
   await expect(fetch(`${worker.url}/health`)).rejects.toThrow();
   expect(worker.pid()).toBeUndefined();
+  expect(envFile).not.toBe("");
+  expect(existsSync(envFile)).toBe(false);
 });
