@@ -1,9 +1,9 @@
 // The V8 isolates of the Worker's workerd process, through the inspector wrangler dev opens on it
 // (`--inspector-addr`, loopback): forces a full garbage collection in the isolates a request that
 // reads D1 runs through (Miniflare's entry router, the Worker's, which its Durable Objects share,
-// and D1's two) and reads the Worker's live heap. A soak measures memory after this, as a Node leak test does after
-// global.gc(): V8 grows its heap lazily when nothing presses it, so RSS without it counts garbage
-// not yet collected. Linux only (/proc), like worker-entry.ts.
+// and D1's two) and reads the Worker's live heap. A soak measures memory after this, as a Node
+// leak test does after global.gc(): V8 grows its heap lazily when nothing presses it, so RSS
+// without it counts garbage not yet collected. Linux only (/proc), like worker-entry.ts.
 import { send } from "./http-client.ts";
 import { loopbackListeners, socketInodes } from "./worker-entry.ts";
 
@@ -27,9 +27,13 @@ export type IsolateHeaps = {
   collectGarbage(poke: () => Promise<void>): Promise<number>;
 };
 
+/** workerd's other listeners (its debug port) may never answer HTTP. */
+const LIST_LIMIT_MS = 2_000;
+
 async function targetsAt(port: number): Promise<Target[] | undefined> {
   try {
-    const answer = await send(`http://127.0.0.1:${port}/json/list`);
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no answer")), LIST_LIMIT_MS).unref());
+    const answer = await Promise.race([send(`http://127.0.0.1:${port}/json/list`), timeout]);
     const targets = JSON.parse(answer.body) as Target[];
     return Array.isArray(targets) && targets.some((t) => t.id.startsWith("core:user:")) ? targets : undefined;
   } catch {

@@ -1,7 +1,7 @@
 // The soak's figures as console lines and as its bench/RESULTS.md section.
 
 /** Memory after the last cycle may exceed the first cycle's by this much and still count as not growing. */
-export const RSS_GROWTH_TOLERANCE = 0.15;
+export const MEMORY_GROWTH_TOLERANCE = 0.15;
 
 export type SoakCycle = {
   minted: number;
@@ -53,7 +53,7 @@ function growth(result: SoakResult, figure: (c: SoakCycle) => number | undefined
 }
 
 function growthVerdict(what: string, g: number): string {
-  return `${what} ${g >= 0 ? "+" : ""}${(g * 100).toFixed(1)}% from the first cycle to the last: ${g <= RSS_GROWTH_TOLERANCE ? "does not grow" : "GROWS"} (tolerance ${RSS_GROWTH_TOLERANCE * 100}%)`;
+  return `${what} ${g >= 0 ? "+" : ""}${(g * 100).toFixed(1)}% from the first cycle to the last: ${g <= MEMORY_GROWTH_TOLERANCE ? "does not grow" : "GROWS"} (tolerance ${MEMORY_GROWTH_TOLERANCE * 100}%)`;
 }
 
 function memoryVerdicts(result: SoakResult): string[] {
