@@ -14,6 +14,7 @@ export const RATIO_LATENCY_MS = 20;
 export const PATHS = {
   redemption: "redemption via wrangler dev",
   entry: "redemption at the Worker's entry",
+  inIsolateLimits: "at the entry, limiters in the Worker's isolate",
   direct: "direct read",
 } as const;
 
@@ -47,7 +48,7 @@ export function p50Ratio(result: RedeemBenchResult, path: string = PATHS.redempt
 
 function verdicts(result: RedeemBenchResult): string[] {
   const lines: string[] = [];
-  for (const path of [PATHS.redemption, PATHS.entry]) {
+  for (const path of [PATHS.redemption, PATHS.entry, PATHS.inIsolateLimits]) {
     const figures = figuresAt(result, RATIO_LATENCY_MS, path);
     if (!figures) continue;
     const ratio = p50Ratio(result, path);
@@ -96,7 +97,7 @@ export function consoleLines(result: RedeemBenchResult): string[] {
     lines.push(`stand-in latency ${latencyMs} ms — one at a time (${single} each) | ${concurrency} in flight (${rounds} x ${windowMs / 1000} s windows each)`);
     for (const [name, f] of figures) {
       lines.push(
-        `  ${name.padEnd(34)} p50 ${ms(f.oneAtATime.p50).padStart(6)} ms  p99 ${ms(f.oneAtATime.p99).padStart(6)} ms | ` +
+        `  ${name.padEnd(46)} p50 ${ms(f.oneAtATime.p50).padStart(6)} ms  p99 ${ms(f.oneAtATime.p99).padStart(6)} ms | ` +
           `${rate(f.perSecond).padStart(5)}/s  p50 ${ms(f.loaded.p50).padStart(7)} ms  p99 ${ms(f.loaded.p99).padStart(7)} ms`,
       );
       if (f.errors > 0) lines.push(`    ${f.errors} failed (first: ${f.firstError})`);
@@ -129,7 +130,7 @@ export function markdown(result: RedeemBenchResult): string {
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...rows,
     "",
-    `**ratio p50: ${p50Ratio(result).toFixed(2)}** (redemption via wrangler dev / direct read, one at a time, ${RATIO_LATENCY_MS} ms); at the Worker's entry: ${p50Ratio(result, PATHS.entry).toFixed(2)}. Secret Server token requests: ${result.tokens.requests} for ${rate(result.tokens.redemptions)} redemptions (${tokensPer1000(result.tokens.requests, result.tokens.redemptions).toFixed(2)} per 1,000).`,
+    `**ratio p50: ${p50Ratio(result).toFixed(2)}** (redemption via wrangler dev / direct read, one at a time, ${RATIO_LATENCY_MS} ms); at the Worker's entry: ${p50Ratio(result, PATHS.entry).toFixed(2)}; there with the rate limiters counted in the Worker's isolate: ${p50Ratio(result, PATHS.inIsolateLimits).toFixed(2)}. Secret Server token requests: ${result.tokens.requests} for ${rate(result.tokens.redemptions)} redemptions (${tokensPer1000(result.tokens.requests, result.tokens.redemptions).toFixed(2)} per 1,000).`,
     "",
     ...verdicts(result).map((v) => `- Target, ${v}`),
     "",

@@ -32,6 +32,13 @@ const CPU_SETTLE_MS = 1_000;
 /** Hard stop: whatever happens, the bench ends and takes its processes with it. */
 const RUN_LIMIT_MS = 240_000;
 
+/**
+ * The bench Worker's switch (bench/worker/in-isolate-limits.ts): the rate limiters counted in the
+ * Worker's isolate, as Cloudflare's binding counts on the Worker's own machine, instead of
+ * Miniflare's simulation (a trip to a Durable Object in another isolate per limiter).
+ */
+const IN_ISOLATE_LIMITS = { "X-Claimcheck-Bench-Limits": "in-isolate" };
+
 const log = (line: string) => console.log(line);
 
 /** tmpfs when there is one: the Worker's local SQLite state then measures the Worker, not the disk. */
@@ -52,7 +59,9 @@ async function comparedPaths(stack: BenchStack, entry: WorkerEntry | undefined):
   const mintUrl = stack.worker.url;
   return [
     redemptionPath(PATHS.redemption, { url: () => stack.worker.url }, mintUrl, expected),
-    ...(entry ? [redemptionPath(PATHS.entry, entry, mintUrl, expected)] : []),
+    ...(entry
+      ? [redemptionPath(PATHS.entry, entry, mintUrl, expected), redemptionPath(PATHS.inIsolateLimits, entry, mintUrl, expected, IN_ISOLATE_LIMITS)]
+      : []),
     directPath(PATHS.direct, reader, expected),
   ];
 }
@@ -84,9 +93,7 @@ async function workerdCpu(stack: BenchStack, worker: { pid: number; url: string 
   const reader = await directReader(stack.secretServer.url);
   const expected = await reader.read();
   const redemption = redemptionPath("POST /redeem", { url: () => worker.url }, stack.worker.url, expected);
-  const inIsolateLimits = redemptionPath("POST /redeem, rate limiters counted in the Worker's isolate", { url: () => worker.url }, stack.worker.url, expected, {
-    "X-Claimcheck-Bench-Limits": "in-isolate",
-  });
+  const inIsolateLimits = redemptionPath("POST /redeem, rate limiters counted in the Worker's isolate", { url: () => worker.url }, stack.worker.url, expected, IN_ISOLATE_LIMITS);
   const health: BenchPath = {
     name: "GET /health",
     prepare: async () => undefined,
@@ -165,7 +172,8 @@ notes.push(
   "wrangler dev's port reaches the Worker through a proxy (a second workerd that passes every request through one Durable Object and logs it to wrangler's Node process); production has no such hop. \"At the Worker's entry\" skips it.",
   `Worker state (Durable Objects, D1) in ${persistTo.startsWith("/dev/shm") ? "tmpfs" : "a temporary folder"}; stand-in in the bench's own Node process.`,
   "wrangler dev's local trace collector is off (X_LOCAL_OBSERVABILITY=false): on, it about doubles to triples the Worker's CPU time per redemption.",
-  "Each redemption comes from its own client address (CF-Connecting-IP), as agents on many machines would; the Worker's two rate limiters run on every request (locally each is a call to a simulated limiter Durable Object).",
+  "Each redemption comes from its own client address (CF-Connecting-IP), as agents on many machines would; the Worker's two rate limiters run on every request (locally each is a call to a simulated limiter Durable Object in another isolate; \"limiters in the Worker's isolate\" counts them in the Worker itself, as Cloudflare's binding counts on the Worker's machine).",
+  "The path with the limiters in the Worker's isolate runs on an env object of its own, and the Worker keeps its settings and Secret Server client per env object: it fetches one token of its own, counted above.",
   "Tickets are minted 25 to a session (one TicketStore each) and handed out in turns between sessions, so requests in flight reach many stores, as many users' agents would; spreading them this way (instead of 1,000 to a session) left throughput unchanged on this machine: the single thread that runs workerd's isolates is the limit, not one store's queue.",
   `Run took ${((performance.now() - started) / 1000).toFixed(0)} s.`,
 );
