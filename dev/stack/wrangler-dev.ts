@@ -22,6 +22,10 @@ const OFFLINE_ENV = {
   // Plain text logs, so tests can search them as written.
   FORCE_COLOR: "0",
   NO_COLOR: "1",
+  // The Worker's settings come from the --env-file alone: never skipped, never overridden by a
+  // variable of the same name in the caller's environment.
+  CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: "true",
+  CLOUDFLARE_INCLUDE_PROCESS_ENV: "false",
 };
 
 export type WranglerDevOptions = {
@@ -66,22 +70,28 @@ export async function applyLocalMigrations(persistTo: string, echo = false): Pro
 }
 
 /**
- * One dotenv line. Single quotes keep a value literal (JSON, URLs); a value holding one takes
- * double quotes if it has no backslash, which dotenv would otherwise read as an escape.
+ * One line of the env file wrangler reads with dotenv, then dotenv-expand. Single quotes keep the
+ * value literal for dotenv (JSON, URLs), backticks too for a value holding one; double quotes,
+ * the last resort, only without a backslash, which dotenv reads as an escape there. dotenv-expand
+ * then replaces `$NAME` in any value, quoted or not, and turns `\$` into `$`: every `$` is
+ * written `\$` (passwords hold them).
  */
 function envFileLine(name: string, value: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new TypeError(`invalid Worker variable name: ${name}`);
   if (/[\r\n]/.test(value)) throw new TypeError(`Worker variable ${name}: multi-line values are not supported`);
-  if (!value.includes("'")) return `${name}='${value}'`;
-  if (!value.includes('"') && !value.includes("\\")) return `${name}="${value}"`;
-  throw new TypeError(`Worker variable ${name}: a value holding ' must not hold " or \\`);
+  const literal = value.replaceAll("$", "\\$");
+  if (!value.includes("'")) return `${name}='${literal}'`;
+  if (!value.includes("`")) return `${name}=\`${literal}\``;
+  if (!value.includes('"') && !value.includes("\\")) return `${name}="${literal}"`;
+  throw new TypeError(`Worker variable ${name}: a value holding ' and \` must not hold " or \\`);
 }
 
 /** Writes `vars` to a new private folder; answers the file and a function that removes it. */
 async function writeEnvFile(vars: Record<string, string>): Promise<{ path: string; remove: () => Promise<void> }> {
+  const content = Object.entries(vars).map(([name, value]) => `${envFileLine(name, value)}\n`).join("");
   const folder = await mkdtemp(join(tmpdir(), "claimcheck-vars-")); // mode 0700
   const path = join(folder, "worker.env");
-  await writeFile(path, Object.entries(vars).map(([name, value]) => envFileLine(name, value)).join("\n") + "\n", { mode: 0o600 });
+  await writeFile(path, content, { mode: 0o600 });
   return { path, remove: () => rm(folder, { recursive: true, force: true }) };
 }
 

@@ -12,6 +12,15 @@ import { applyLocalMigrations, startWranglerDev } from "../../../dev/stack/wrang
 import type { WranglerDev } from "../../../dev/stack/wrangler-dev.ts";
 
 const CANARY = `canary-${randomBytes(12).toString("hex")}`;
+/** Values the env file must carry byte for byte: what dotenv and dotenv-expand would otherwise change. */
+const TRICKY_SETTINGS = {
+  HARNESS_DOLLARS: "pa$$word $HOME ${PATH} \\$ends with $",
+  HARNESS_QUOTES: `it's a "mix" of 'quotes'`,
+  HARNESS_JSON: '[{"subjects":["a@b.example"],"paths":["db/**"]}]',
+  HARNESS_HASH: "before # after",
+  HARNESS_SPACES: "  leading and trailing  ",
+  HARNESS_BACKSLASHES: "C:\\path\\n\\t",
+};
 let state: string;
 let worker: WranglerDev;
 /** The settings file wrangler was given, as its command line shows. */
@@ -26,7 +35,12 @@ beforeAll(async () => {
     oidc: { issuer: "http://127.0.0.1:9", clientId: "harness", clientSecret: "harness-client-secret" },
     secretServer: { url: "http://127.0.0.1:9", username: "harness", password: "harness-password" },
   });
-  worker = await startWranglerDev({ port, persistTo: state, vars: { ...vars, HARNESS_CANARY: CANARY } });
+  worker = await startWranglerDev({
+    port,
+    persistTo: state,
+    script: "test/worker-entries/settings-echo.ts",
+    vars: { ...vars, ...TRICKY_SETTINGS, HARNESS_CANARY: CANARY },
+  });
 });
 
 afterAll(async () => {
@@ -45,6 +59,11 @@ it("captures the Worker's output, and wrangler does not print setting values", a
   expect(worker.logs()).toContain(`Ready on http://127.0.0.1:${worker.port}`);
   expect(worker.logs()).toContain("env.HARNESS_CANARY");
   expect(worker.logs()).not.toContain(CANARY);
+});
+
+it("hands the Worker every setting byte for byte", async () => {
+  const res = await fetch(`${worker.url}/_test/settings`);
+  expect(await res.json()).toEqual({ ...TRICKY_SETTINGS, HARNESS_CANARY: CANARY });
 });
 
 it("keeps settings off every command line, where any local user could read them", async () => {
