@@ -64,10 +64,18 @@ afterAll(async () => {
   await rm(profileDir, { recursive: true, force: true });
 });
 
+/** Resolves with `step`'s result, or throws naming the step once STEP_TIMEOUT_MS has passed. */
+async function step<T>(name: string, work: Promise<T>): Promise<T> {
+  const result = await withinMs(work, STEP_TIMEOUT_MS);
+  if (result === TIMED_OUT) throw new Error(`${name} did not finish within ${STEP_TIMEOUT_MS / 1000} s`);
+  return result;
+}
+
 /** Registers a client, opens its authorization URL, signs in if asked; resolves on the consent page. */
 async function reachConsentPage(clientName: string) {
-  const pending = await beginAuthorization(stack.mcpUrl, { clientName, redirectUri: redirect.uri });
-  const page = await browser.newPage();
+  // Playwright bounds its own steps (setDefaultTimeout); these two have no limit of their own.
+  const pending = await step("discovery and registration", beginAuthorization(stack.mcpUrl, { clientName, redirectUri: redirect.uri }));
+  const page = await step("opening a browser tab", browser.newPage());
   await page.goto(pending.authorizationUrl.href);
   if (page.url().startsWith(stack.oidcIssuer)) {
     await page.getByRole("heading", { name: "Sign in" }).waitFor();

@@ -188,7 +188,7 @@ describe("POST /redeem", () => {
       }
       for (const t of [ticket, failing]) {
         expect(everything).not.toContain(t);
-        expect(everything).not.toContain(t.split("_").at(-1));
+        expect(everything).not.toContain(t.slice(-43)); // the key alone (base64url, may hold "_")
       }
       expect(bodies[0]).toContain(SEEDED.password); // the one place a value may appear
     } finally {
