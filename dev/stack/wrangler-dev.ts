@@ -1,5 +1,6 @@
 // This project's Worker under `wrangler dev` on 127.0.0.1, with its D1 migrations applied to the
 // same persisted state first. Offline: no metrics, no Cloudflare fetches, no login.
+import { rmSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -74,11 +75,15 @@ export async function applyLocalMigrations(persistTo: string, echo = false): Pro
  * value literal for dotenv (JSON, URLs), backticks too for a value holding one; double quotes,
  * the last resort, only without a backslash, which dotenv reads as an escape there. dotenv-expand
  * then replaces `$NAME` in any value, quoted or not, and turns `\$` into `$`: every `$` is
- * written `\$` (passwords hold them).
+ * written `\$` (passwords hold them). What no quoting carries is refused, never altered.
  */
 function envFileLine(name: string, value: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new TypeError(`invalid Worker variable name: ${name}`);
   if (/[\r\n]/.test(value)) throw new TypeError(`Worker variable ${name}: multi-line values are not supported`);
+  // dotenv reads a backslash before the closing quote as an escaped quote and runs on into the
+  // next line; a lone surrogate would be written as U+FFFD.
+  if (value.endsWith("\\")) throw new TypeError(`Worker variable ${name}: a value must not end in a backslash`);
+  if (!value.isWellFormed()) throw new TypeError(`Worker variable ${name}: not well-formed Unicode`);
   const literal = value.replaceAll("$", "\\$");
   if (!value.includes("'")) return `${name}='${literal}'`;
   if (!value.includes("`")) return `${name}=\`${literal}\``;
@@ -86,21 +91,42 @@ function envFileLine(name: string, value: string): string {
   throw new TypeError(`Worker variable ${name}: a value holding ' and \` must not hold " or \\`);
 }
 
-/** Writes `vars` to a new private folder; answers the file and a function that removes it. */
-async function writeEnvFile(vars: Record<string, string>): Promise<{ path: string; remove: () => Promise<void> }> {
-  const content = Object.entries(vars).map(([name, value]) => `${envFileLine(name, value)}\n`).join("");
+/** Env files not yet removed: a process that exits before close() still takes them along. */
+const envFolders = new Set<string>();
+
+function removeEnvFoldersNow(): void {
+  for (const folder of envFolders) rmSync(folder, { recursive: true, force: true });
+}
+
+type EnvFile = { path: string; remove: () => Promise<void> };
+
+/** Writes the env file to a new private folder; answers the file and a function that removes it. */
+async function writeEnvFile(content: string): Promise<EnvFile> {
   const folder = await mkdtemp(join(tmpdir(), "claimcheck-vars-")); // mode 0700
-  const path = join(folder, "worker.env");
-  await writeFile(path, content, { mode: 0o600 });
-  return { path, remove: () => rm(folder, { recursive: true, force: true }) };
+  if (envFolders.size === 0) process.once("exit", removeEnvFoldersNow);
+  envFolders.add(folder);
+  const file: EnvFile = {
+    path: join(folder, "worker.env"),
+    async remove() {
+      await rm(folder, { recursive: true, force: true });
+      envFolders.delete(folder);
+      if (envFolders.size === 0) process.off("exit", removeEnvFoldersNow);
+    },
+  };
+  await writeFile(file.path, content, { mode: 0o600 }).catch(async (err: unknown) => {
+    await file.remove();
+    throw err;
+  });
+  return file;
 }
 
 export async function startWranglerDev(options: WranglerDevOptions = {}): Promise<WranglerDev> {
+  // First, so a refused setting leaves nothing behind; the file goes on close, or at exit.
+  const settings = await writeEnvFile(Object.entries(options.vars ?? {}).map(([name, value]) => `${envFileLine(name, value)}\n`).join(""));
   const port = options.port ?? (await findFreePort());
   const ownState = options.persistTo === undefined;
   const persistTo = options.persistTo ?? (await mkdtemp(join(tmpdir(), "claimcheck-wrangler-")));
   const url = `http://127.0.0.1:${port}`;
-  const envFile = await writeEnvFile(options.vars ?? {});
   try {
     await applyLocalMigrations(persistTo, options.echo);
     const service = await startService({
@@ -113,7 +139,7 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
         "--port", String(port),
         "--persist-to", persistTo,
         "--show-interactive-dev-session=false",
-        "--env-file", envFile.path,
+        "--env-file", settings.path,
       ],
       env: OFFLINE_ENV,
       cwd: PROJECT_ROOT,
@@ -127,13 +153,16 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
       port,
       persistTo,
       async close() {
-        await service.close();
-        await envFile.remove();
-        if (ownState) await rm(persistTo, { recursive: true, force: true });
+        try {
+          await service.close();
+        } finally {
+          await settings.remove();
+          if (ownState) await rm(persistTo, { recursive: true, force: true });
+        }
       },
     };
   } catch (err) {
-    await envFile.remove();
+    await settings.remove();
     if (ownState) await rm(persistTo, { recursive: true, force: true });
     throw err;
   }

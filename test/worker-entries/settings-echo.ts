@@ -4,13 +4,16 @@
 // harness's env file byte for byte. Never deployed: it is not wrangler.toml's `main`, it answers on
 // loopback only, and it echoes only HARNESS_* test settings, never the Worker's own.
 import claimcheck from "../../src/index";
+import { loadConfig } from "../../src/config";
 
 export * from "../../src/index";
 
 export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
-    if (url.pathname !== "/_test/settings" || url.hostname !== "127.0.0.1") return claimcheck.fetch(request, env, ctx);
+    // Loopback twice over, as bench/worker/bench-worker.ts: the request and the Worker's PUBLIC_URL.
+    const onLoopback = url.hostname === "127.0.0.1" && new URL(loadConfig(env).publicUrl).hostname === "127.0.0.1";
+    if (url.pathname !== "/_test/settings" || !onLoopback) return claimcheck.fetch(request, env, ctx);
     const settings = Object.fromEntries(Object.entries(env).filter(([name, value]) => name.startsWith("HARNESS_") && typeof value === "string"));
     return Response.json(settings);
   },

@@ -20,6 +20,7 @@ const TRICKY_SETTINGS = {
   HARNESS_HASH: "before # after",
   HARNESS_SPACES: "  leading and trailing  ",
   HARNESS_BACKSLASHES: "C:\\path\\n\\t",
+  HARNESS_BACKSLASH_QUOTES: "it\\'s \\\"quoted\\\"",
 };
 let state: string;
 let worker: WranglerDev;
@@ -59,6 +60,12 @@ it("captures the Worker's output, and wrangler does not print setting values", a
   expect(worker.logs()).toContain(`Ready on http://127.0.0.1:${worker.port}`);
   expect(worker.logs()).toContain("env.HARNESS_CANARY");
   expect(worker.logs()).not.toContain(CANARY);
+});
+
+it("refuses, before starting anything, a value no env file quoting carries", async () => {
+  for (const value of ["ends in a backslash\\", "lone surrogate \uD800", "two\nlines"]) {
+    await expect(startWranglerDev({ vars: { HARNESS_BAD: value } })).rejects.toThrow(/HARNESS_BAD/);
+  }
 });
 
 it("hands the Worker every setting byte for byte", async () => {
