@@ -54,27 +54,36 @@ async function inspectorPort(pid: number): Promise<number | undefined> {
 /** Sends one Chrome DevTools Protocol command in a new session; resolves to its result, or rejects after the limit. */
 async function session(target: Target, method: string): Promise<Record<string, unknown>> {
   const socket = new WebSocket(target.webSocketDebuggerUrl);
+  let timer: NodeJS.Timeout | undefined;
   try {
     return await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${target.id}: no answer to ${method}`)), ANSWER_LIMIT_MS);
+      timer = setTimeout(() => reject(new Error(`${target.id}: no answer to ${method}`)), ANSWER_LIMIT_MS);
       socket.onerror = () => reject(new Error(`${target.id}: inspector connection failed`));
       socket.onopen = () => socket.send(JSON.stringify({ id: 1, method, params: {} }));
       socket.onmessage = (message) => {
         const answer = JSON.parse(String(message.data)) as { id?: number; result?: Record<string, unknown>; error?: { message: string } };
         if (answer.id !== 1) return;
-        clearTimeout(timer);
         if (answer.error) reject(new Error(`${target.id}: ${method}: ${answer.error.message}`));
         else resolve(answer.result ?? {});
       };
     });
   } finally {
+    clearTimeout(timer);
     socket.close();
   }
 }
 
 /** Runs `work` while poking the Worker, so a user isolate waiting on its inspector gets to run. */
 async function whilePoking<T>(poke: () => Promise<void>, work: Promise<T>): Promise<T> {
-  const timer = setInterval(() => void poke().catch(() => undefined), POKE_INTERVAL_MS);
+  let inFlight = false;
+  // One poke at a time: while an isolate stalls, they must not pile up.
+  const timer = setInterval(() => {
+    if (inFlight) return;
+    inFlight = true;
+    void poke()
+      .catch(() => undefined)
+      .finally(() => (inFlight = false));
+  }, POKE_INTERVAL_MS);
   try {
     return await work;
   } finally {
@@ -104,7 +113,8 @@ export async function isolateHeaps(pid: number): Promise<IsolateHeaps | undefine
       if (!worker) throw new Error("the Worker's isolate is no longer listed by the inspector");
       // Other isolates (unused bindings') run nothing a poke reaches, so they would never answer;
       // the soak's garbage is made in these.
-      const collected = [worker, ...targets.filter((t) => ["core:entry", "d1:db:entry", "d1:db"].includes(t.id))];
+      // The Worker's last, right before its heap is read: the pokes make garbage in it meanwhile.
+      const collected = [...targets.filter((t) => ["core:entry", "d1:db:entry", "d1:db"].includes(t.id)), worker];
       return whilePoking(poke, (async () => {
         // One at a time: a session to one isolate must not wait behind another's.
         for (const target of collected) await command(target, "HeapProfiler.collectGarbage");

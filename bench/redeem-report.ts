@@ -25,7 +25,8 @@ export type RedeemBenchResult = {
   /** Requests/s of the cheapest route at the same concurrency: the most any route gets here. */
   ceilings: { name: string; perSecond: number; errors: number }[];
   /** The Worker's workerd CPU per request at its entry, under the plan's concurrency. */
-  cpu: { windowMs: number; settleMs: number; routes: ({ name: string } & CpuPerRequest)[] };
+  /** `failed`: requests that failed in the window; their CPU counts, they do not (per request rises). */
+  cpu: { windowMs: number; settleMs: number; routes: ({ name: string; failed: number } & CpuPerRequest)[] };
   /** Where a redemption's time goes, at each stand-in latency profiled. */
   profiles: { latencyMs: number; profile: Profile }[];
   notes: string[];
@@ -81,7 +82,7 @@ function profileRows(profiles: RedeemBenchResult["profiles"]): { name: string; v
 function cpuLines(result: RedeemBenchResult): string[] {
   return result.cpu.routes.map(
     (c) =>
-      `${c.name}: ${c.busiestThreadMs.toFixed(2)} ms CPU per request on workerd's busiest thread (${c.processMs.toFixed(2)} ms in the whole process), so at most ${rate(c.ceilingPerSecond)}/s with that thread on a core of its own`,
+      `${c.name}: ${c.busiestThreadMs.toFixed(2)} ms CPU per request on workerd's busiest thread (${c.processMs.toFixed(2)} ms in the whole process), so at most ${rate(c.ceilingPerSecond)}/s with that thread on a core of its own${c.failed > 0 ? ` (${c.failed} requests FAILED in the window)` : ""}`,
   );
 }
 

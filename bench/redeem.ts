@@ -104,12 +104,14 @@ async function workerdCpu(stack: BenchStack, worker: { pid: number; url: string 
   const cpu: RedeemBenchResult["cpu"] = { windowMs: CPU_WINDOW_MS, settleMs: CPU_SETTLE_MS, routes: [] };
   for (const path of [redemption, inIsolateLimits, health]) {
     await path.prepare(Math.ceil((TARGET_REDEMPTIONS_PER_SECOND * CPU_WINDOW_MS) / 1000));
+    let failed = 0;
     const figures = await cpuPerRequest(worker.pid, async () => {
       const run = await runClosedLoop({ concurrency: plan.concurrency, durationMs: CPU_WINDOW_MS, next: () => path.next() });
       await sleep(CPU_SETTLE_MS);
+      failed = run.errors;
       return run.latenciesMs.length;
     });
-    if (figures) cpu.routes.push({ name: path.name, ...figures });
+    if (figures) cpu.routes.push({ name: path.name, failed, ...figures });
   }
   return cpu;
 }

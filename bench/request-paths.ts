@@ -77,8 +77,10 @@ export function redeem(baseUrl: string, ticket: string, extraHeaders: Record<str
 /** Where redemptions go; `lost` is told when a connection was refused (the target moved). */
 export type RedemptionTarget = { url(): string; lost?(): Promise<void> };
 
-/** Redemptions at `target`, tickets minted through `mintUrl`, each answer checked against `expected`. */
-/** `headers` go with every redemption (the bench Worker's switches, bench/worker/bench-worker.ts). */
+/**
+ * Redemptions at `target`, tickets minted through `mintUrl`, each answer checked against
+ * `expected`; `headers` go with every one (the bench Worker's switches, bench/worker/bench-worker.ts).
+ */
 export function redemptionPath(name: string, target: RedemptionTarget, mintUrl: string, expected: string, headers: Record<string, string> = {}): BenchPath {
   let supply: TicketSupply | undefined;
   return {

@@ -22,7 +22,9 @@ async function threadCpuMs(pid: number): Promise<Map<string, number>> {
     const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, "utf8").catch(() => "");
     // After "pid (comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    byThread.set(tid, (Number(fields[11]) + Number(fields[12])) / TICKS_PER_MS);
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    // A thread that ended between the listing and the read has no figures: left out.
+    if (Number.isFinite(ticks)) byThread.set(tid, ticks / TICKS_PER_MS);
   }
   return byThread;
 }

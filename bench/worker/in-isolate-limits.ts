@@ -4,7 +4,7 @@
 // memory on the machine that runs the Worker, so a redemption on these is closer to its cost
 // there. Same rules as wrangler.toml: a limit per key per fixed window.
 
-/** wrangler.toml's `simple` rules for the two redemption limiters. */
+/** wrangler.toml's `simple` rules for the two redemption limiters: keep the two in step. */
 const RULES = { REDEEM_LIMIT_IP: { limit: 600, periodMs: 10_000 }, REDEEM_LIMIT_SESSION: { limit: 60, periodMs: 10_000 } };
 
 function fixedWindowLimiter({ limit, periodMs }: { limit: number; periodMs: number }): RateLimit {
