@@ -25,7 +25,7 @@ const published = new Map<string, () => Response>();
 const fetched: string[] = [];
 
 let documents = 0;
-/** A fresh URL per test: the provider caches documents it validated, by URL. */
+/** A fresh URL per test: the provider may cache a document it validated, by URL. */
 function documentUrl(): string {
   return `https://${PUBLISHER}/claimcheck-tests/client-${++documents}.json`;
 }
@@ -63,10 +63,15 @@ afterEach(() => {
   fetched.length = 0;
 });
 
-function expectLocalFailurePage(res: Response) {
+const DOCUMENT_REFUSED = "metadata document could not be fetched or is not valid";
+
+/** A page of ours, never a redirect; `clientId`'s document was fetched, and `says` is why it stopped. */
+async function expectRefusedAfterFetching(res: Response, clientId: string, says: string) {
   expect(res.status).toBe(400);
   expect(res.headers.get("Location")).toBeNull();
   expect(res.headers.get("Content-Type")).toBe("text/html; charset=utf-8");
+  expect(await res.text()).toContain(says);
+  expect(fetched).toEqual([clientId]);
 }
 
 describe("a client known by its metadata document", () => {
@@ -108,38 +113,36 @@ describe("a client known by its metadata document", () => {
     const clientId = documentUrl();
     published.set(clientId, () => new Response("not here", { status: 404 }));
     const { challenge } = await pkcePair();
-    const res = await new Browser().worker(authorizeUrl(clientId, challenge));
-    expectLocalFailurePage(res);
-    expect(await res.text()).toContain("metadata document could not be fetched or is not valid");
-    expect(fetched).toEqual([clientId]);
+    await expectRefusedAfterFetching(await new Browser().worker(authorizeUrl(clientId, challenge)), clientId, DOCUMENT_REFUSED);
   });
 
   it("refuses a document that names another client id: it cannot vouch for someone else", async () => {
     const clientId = documentUrl();
     publish(clientId, documentFor("https://trusted.example/client.json"));
     const { challenge } = await pkcePair();
-    expectLocalFailurePage(await new Browser().worker(authorizeUrl(clientId, challenge)));
+    await expectRefusedAfterFetching(await new Browser().worker(authorizeUrl(clientId, challenge)), clientId, DOCUMENT_REFUSED);
   });
 
   it("refuses a redirect URI the document does not list, without redirecting to it", async () => {
     const clientId = documentUrl();
     publish(clientId, documentFor(clientId, { redirect_uris: ["http://127.0.0.1:7777/elsewhere"] }));
     const { challenge } = await pkcePair();
-    expectLocalFailurePage(await new Browser().worker(authorizeUrl(clientId, challenge)));
+    const res = await new Browser().worker(authorizeUrl(clientId, challenge));
+    await expectRefusedAfterFetching(res, clientId, "This authorization request is not valid");
   });
 
   it("refuses a document that carries a client secret", async () => {
     const clientId = documentUrl();
     publish(clientId, documentFor(clientId, { client_secret: "a-shared-secret-in-public" }));
     const { challenge } = await pkcePair();
-    expectLocalFailurePage(await new Browser().worker(authorizeUrl(clientId, challenge)));
+    await expectRefusedAfterFetching(await new Browser().worker(authorizeUrl(clientId, challenge)), clientId, DOCUMENT_REFUSED);
   });
 
   it("refuses a document over the size limit (5 KiB)", async () => {
     const clientId = documentUrl();
     publish(clientId, documentFor(clientId, { client_name: `Example Agent ${"x".repeat(6 * 1024)}` }));
     const { challenge } = await pkcePair();
-    expectLocalFailurePage(await new Browser().worker(authorizeUrl(clientId, challenge)));
+    await expectRefusedAfterFetching(await new Browser().worker(authorizeUrl(clientId, challenge)), clientId, DOCUMENT_REFUSED);
   });
 
   it("refuses a token request from a client whose document is gone", async () => {
@@ -154,5 +157,6 @@ describe("a client known by its metadata document", () => {
     });
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: string }).error).toBe("invalid_client");
+    expect(fetched).toEqual([clientId]);
   });
 });
