@@ -71,6 +71,15 @@ async function step<T>(name: string, work: Promise<T>): Promise<T> {
   return result;
 }
 
+/**
+ * Closes a tab, waiting at most STEP_TIMEOUT_MS: Playwright's close has no limit of its own, and
+ * under a full test run a close once held the test past its 60 s. A tab still open then goes with
+ * the browser context at the end, which the last test checks leaves no process behind.
+ */
+async function closeTab(page: Page): Promise<void> {
+  await withinMs(page.close(), STEP_TIMEOUT_MS);
+}
+
 /** Registers a client, opens its authorization URL, signs in if asked; resolves on the consent page. */
 async function reachConsentPage(clientName: string) {
   // Playwright bounds its own steps (setDefaultTimeout); these two have no limit of their own.
@@ -118,7 +127,7 @@ describe("consent in a real browser", () => {
     const tokens = await pending.exchange(back);
     expect(tokens.token_type.toLowerCase()).toBe("bearer");
     expect(tokens.access_token.length).toBeGreaterThan(20);
-    await page.close();
+    await closeTab(page);
   });
 
   it("sends access_denied with the state back to the client when consent is refused", async () => {
@@ -129,7 +138,7 @@ describe("consent in a real browser", () => {
     expect(back.searchParams.get("error")).toBe("access_denied");
     expect(back.searchParams.get("state")).toBe(pending.state);
     expect(back.searchParams.get("code")).toBeNull();
-    await page.close();
+    await closeTab(page);
   });
 
   it("leaves no browser process behind", async () => {
