@@ -11,8 +11,8 @@ import {
   CLIENT_REDIRECT,
   consentHandleOf,
   decide,
+  exchangeCode,
   pkcePair,
-  PUBLIC_URL,
   signIn,
   tokenRequest,
   type Tokens,
@@ -94,14 +94,7 @@ describe("a client known by its metadata document", () => {
     const location = new URL(back.headers.get("Location")!);
     expect(`${location.origin}${location.pathname}`).toBe(CLIENT_REDIRECT);
 
-    const res = await tokenRequest({
-      grant_type: "authorization_code",
-      code: location.searchParams.get("code")!,
-      redirect_uri: CLIENT_REDIRECT,
-      client_id: clientId,
-      code_verifier: verifier,
-      resource: `${PUBLIC_URL}/mcp`,
-    });
+    const res = await exchangeCode(location, clientId, verifier);
     expect(res.status).toBe(200);
     const tokens = (await res.json()) as Tokens;
     const whoami = await callTool(tokens.access_token, "whoami");

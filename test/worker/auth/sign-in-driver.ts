@@ -115,12 +115,9 @@ export async function tokenRequest(params: Record<string, string>): Promise<Resp
 export type Tokens = { access_token: string; refresh_token: string; expires_in: number; resource?: string };
 export type ClientTokens = Tokens & { clientId: string };
 
-/** The whole front door for a fresh public client: registration, sign-in, consent, token. */
-export async function accessTokenFor(choice: IdpChoice = {}): Promise<ClientTokens> {
-  const clientId = await registerClient();
-  const { verifier, challenge } = await pkcePair();
-  const back = await signInAndApprove(new Browser(), clientId, challenge, choice);
-  const res = await tokenRequest({
+/** Trades the code in the client's redirect `back` for tokens, as a public client with PKCE. */
+export function exchangeCode(back: URL, clientId: string, verifier: string): Promise<Response> {
+  return tokenRequest({
     grant_type: "authorization_code",
     code: back.searchParams.get("code")!,
     redirect_uri: CLIENT_REDIRECT,
@@ -128,6 +125,14 @@ export async function accessTokenFor(choice: IdpChoice = {}): Promise<ClientToke
     code_verifier: verifier,
     resource: `${PUBLIC_URL}/mcp`,
   });
+}
+
+/** The whole front door for a fresh public client: registration, sign-in, consent, token. */
+export async function accessTokenFor(choice: IdpChoice = {}): Promise<ClientTokens> {
+  const clientId = await registerClient();
+  const { verifier, challenge } = await pkcePair();
+  const back = await signInAndApprove(new Browser(), clientId, challenge, choice);
+  const res = await exchangeCode(back, clientId, verifier);
   if (res.status !== 200) throw new Error(`token endpoint answered ${res.status}`);
   return { ...((await res.json()) as Tokens), clientId };
 }
