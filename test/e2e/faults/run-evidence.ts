@@ -3,12 +3,12 @@
 // restarts included) and the audit rows. The leak scan at the end of each fault file searches all
 // of it for seeded values, the Worker's credentials, and tickets anywhere but where they were
 // handed out.
-import type { AuditRow } from "../support/audit-rows.ts";
+import { readAuditRows, type AuditRow } from "../support/audit-rows.ts";
 import { findLeaks, type Haystack, type Leak } from "../support/leak-scan.ts";
 import type { McpStack } from "../support/mcp-stack.ts";
 import { ticketsIn } from "../support/secret-tool.ts";
 import type { SeededValues } from "../support/seeded-values.ts";
-import type { Exchange } from "../support/transcript.ts";
+import type { Exchange, Transcript } from "../support/transcript.ts";
 
 /** Seeded values shorter than this would match by chance. */
 const MIN_SECRET_CHARS = 6;
@@ -16,18 +16,28 @@ const MIN_SECRET_CHARS = 6;
 /** The source name of the transcript exchange that handed a ticket out. */
 export const HANDED_OUT_BY = /^MCP transcript #\d+ POST \S+\/mcp$/;
 
-export type LeftBehind = { stack: McpStack; exchanges: readonly Exchange[]; rows: readonly AuditRow[] };
+type LeftBehind = { stack: McpStack; exchanges: readonly Exchange[]; rows: readonly AuditRow[] };
 
 export type RunEvidence = {
   keepShellOutput(source: string, output: string): void;
   /** Reads an answer whole and keeps its status, headers and body; resolves to the body. */
   keepHttpAnswer(source: string, response: Response): Promise<string>;
-  /** Everything kept, and what the stack and the MCP client left behind. */
-  haystacks(left: LeftBehind): Haystack[];
+  /**
+   * At the end of a run: closes the MCP client (ending open streams, so every transcript body is
+   * complete), reads the audit rows, and answers them with every haystack: everything kept, the
+   * MCP transcript, the Worker's output and the audit rows.
+   */
+  collect(run: { stack: McpStack; transcript: Transcript; client: { close(): Promise<void> } }): Promise<{ rows: AuditRow[]; haystacks: Haystack[] }>;
 };
 
 export function createRunEvidence(): RunEvidence {
   const kept: Haystack[] = [];
+  const haystacks = ({ stack, exchanges, rows }: LeftBehind): Haystack[] => [
+    ...exchanges.map((e, i) => ({ source: `MCP transcript #${i} ${e.method} ${e.url}`, text: JSON.stringify(e) })),
+    { source: "Worker output", text: stack.worker.logs() },
+    ...rows.map((r) => ({ source: `audit row ${r.id}`, text: JSON.stringify(r) })),
+    ...kept,
+  ];
   return {
     keepShellOutput(source, output) {
       kept.push({ source, text: output });
@@ -38,12 +48,11 @@ export function createRunEvidence(): RunEvidence {
       kept.push({ source, text: `HTTP ${response.status}\n${headers}\n\n${body}` });
       return body;
     },
-    haystacks: ({ stack, exchanges, rows }) => [
-      ...exchanges.map((e, i) => ({ source: `MCP transcript #${i} ${e.method} ${e.url}`, text: JSON.stringify(e) })),
-      { source: "Worker output", text: stack.worker.logs() },
-      ...rows.map((r) => ({ source: `audit row ${r.id}`, text: JSON.stringify(r) })),
-      ...kept,
-    ],
+    async collect({ stack, transcript, client }) {
+      await client.close();
+      const rows = await readAuditRows(stack.worker.persistTo);
+      return { rows, haystacks: haystacks({ stack, exchanges: await transcript.exchanges(), rows }) };
+    },
   };
 }
 

@@ -11,7 +11,7 @@ import { DEFAULT_ALICE_PASSWORD } from "../../../dev/oidc-provider/demo-users.ts
 import { startSecretServer, type FaultRequest, type RunningSecretServer } from "../../../dev/secret-server/server.ts";
 import { ClaimcheckError, type ErrorCode } from "../../../src/errors.ts";
 import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from "../../../src/secret-server/transport.ts";
-import { readAuditRows, type AuditRow } from "../support/audit-rows.ts";
+import type { AuditRow } from "../support/audit-rows.ts";
 import type { Haystack } from "../support/leak-scan.ts";
 import { signInToMcp, type SignedIn } from "../support/mcp-sign-in.ts";
 import { startMcpStack, type McpStack } from "../support/mcp-stack.ts";
@@ -311,9 +311,7 @@ describe("what the fault run left behind", () => {
   let haystacks: Haystack[];
 
   beforeAll(async () => {
-    await alice.client.close(); // ends open streams, so every transcript body is complete
-    rows = await readAuditRows(stack.worker.persistTo);
-    haystacks = evidence.haystacks({ stack, exchanges: await transcript.exchanges(), rows });
+    ({ rows, haystacks } = await evidence.collect({ stack, transcript, client: alice.client }));
   });
 
   it("the Worker was never restarted: it recovered by itself each time", () => {

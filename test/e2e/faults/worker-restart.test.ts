@@ -5,7 +5,7 @@
 // survives too. One stack for the file; tests run in order.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_ALICE_PASSWORD } from "../../../dev/oidc-provider/demo-users.ts";
-import { readAuditRows, type AuditRow } from "../support/audit-rows.ts";
+import type { AuditRow } from "../support/audit-rows.ts";
 import type { Haystack } from "../support/leak-scan.ts";
 import { signInToMcp, type SignedIn } from "../support/mcp-sign-in.ts";
 import { startMcpStack, type McpStack } from "../support/mcp-stack.ts";
@@ -101,9 +101,7 @@ describe("what the restart run left behind", () => {
   let haystacks: Haystack[];
 
   beforeAll(async () => {
-    await alice.client.close(); // ends open streams, so every transcript body is complete
-    rows = await readAuditRows(stack.worker.persistTo);
-    haystacks = evidence.haystacks({ stack, exchanges: await transcript.exchanges(), rows });
+    ({ rows, haystacks } = await evidence.collect({ stack, transcript, client: alice.client }));
   });
 
   const trailOf = (answer: SnippetAnswer) => rows.filter((r) => r.ticket_id === answer.ticket_id).map((r) => `${r.event}:${r.outcome}`);
