@@ -3,8 +3,8 @@
 // what the client will be able to do. Every client-supplied string is escaped: a client chooses
 // its own name and redirect URI.
 import type { ConsentDescription } from "@cloudflare/workers-oauth-provider";
+import { escapeHtml, htmlPage, PRODUCT_NAME } from "../pages/layout";
 import type { Identity } from "./identity";
-import { escapeHtml, htmlPage, PRODUCT_NAME } from "./page";
 
 export type ConsentPageContent = { identity: Identity; client: ConsentDescription; handle: string };
 

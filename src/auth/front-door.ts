@@ -5,7 +5,7 @@
 import type { OAuthProviderOptions } from "@cloudflare/workers-oauth-provider";
 import type { Config } from "../config";
 import { logEvent } from "../log";
-import { PRODUCT_NAME } from "./page";
+import { PRODUCT_NAME } from "../pages/layout";
 
 /** Short: a token lets an agent mint tickets. Clients refresh silently. */
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;

@@ -1,7 +1,8 @@
-// The two pauses of a sign-in, each a single-use record behind a random handle:
+// The pauses of a sign-in, each a single-use record behind a random handle:
 // - PendingSignIn: between our redirect to the IdP and its callback (`state` is the handle);
+// - PendingPageSignIn: the same pause for a sign-in to claimcheck's own pages (src/pages/);
 // - PendingConsent: between the consent page and its form post (the form's `handle`).
-// Both are bound to the browser that started them (hash of the binding cookie), so a handle
+// All are bound to the browser that started them (hash of the binding cookie), so a handle
 // leaked or planted in another browser is useless. Records are validated with zod when taken.
 import { z } from "zod";
 import { ClaimcheckError } from "../errors";
@@ -35,6 +36,30 @@ export const PendingSignIn = z.object({
 });
 export type PendingSignIn = z.infer<typeof PendingSignIn>;
 
+/**
+ * Where a page sign-in returns to: a path on this origin. It starts with one "/" not followed by
+ * "/" or a backslash (browsers read "//host" and "/\host" as another host) and holds only printable
+ * ASCII without backslashes or spaces: URL parsers drop tabs and newlines, so "/<tab>/evil.example"
+ * would become "//evil.example". Anything else (an absolute URL, a scheme) is refused.
+ */
+export const SameOriginPath = z
+  .string()
+  .max(2048)
+  .regex(/^\/(?![/\\])[\x21-\x5b\x5d-\x7e]*$/);
+
+export const PendingPageSignIn = z.object({
+  kind: z.literal("page-sign-in"),
+  returnTo: SameOriginPath,
+  codeVerifier: z.string(),
+  nonce: z.string(),
+  browser: z.string(),
+});
+export type PendingPageSignIn = z.infer<typeof PendingPageSignIn>;
+
+/** What /callback may take: either kind of sign-in, told apart by `kind` after one take. */
+export const PendingIdpReturn = z.discriminatedUnion("kind", [PendingSignIn, PendingPageSignIn]);
+export type PendingIdpReturn = z.infer<typeof PendingIdpReturn>;
+
 export const PendingConsent = z.object({
   kind: z.literal("consent"),
   authRequest: AuthRequest,
@@ -55,7 +80,7 @@ function refused(detail: string): ClaimcheckError {
 }
 
 /** Stores the record and returns its handle, the only copy of which goes to the browser. */
-export async function holdSignInState(env: Env, record: PendingSignIn | PendingConsent, ttlMs: number): Promise<string> {
+export async function holdSignInState(env: Env, record: PendingIdpReturn | PendingConsent, ttlMs: number): Promise<string> {
   const handle = randomHandle();
   await (await storeFor(env, handle)).hold(record, Date.now() + ttlMs);
   return handle;

@@ -1,7 +1,7 @@
 // The MCP server behind /mcp. createMcpHandler calls this factory for every request, so no state
 // and no caller is ever shared between requests; each tool registers itself from its own module.
 import { McpServer } from "@modelcontextprotocol/server";
-import { PRODUCT_NAME } from "../auth/page";
+import { PRODUCT_NAME } from "../pages/layout";
 import { registerGetSecretEnvironmentVariable } from "./tools/get-secret-environment-variable";
 import { registerRevokeTickets } from "./tools/revoke-tickets";
 import { registerSearchSecrets } from "./tools/search-secrets";

@@ -2,7 +2,7 @@
 // where tokens go, cannot be framed or forged, and remembers an approval for that user only.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { bindingCookieName } from "../../../src/auth/browser-binding";
+import { bindingCookieName } from "../../../src/pages/browser-binding";
 import {
   authorizeUrl,
   Browser,

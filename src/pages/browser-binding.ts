@@ -1,11 +1,12 @@
 // A random value in an HttpOnly cookie that ties each sign-in step to the browser that started
-// it: the `state` and the consent handle are only accepted with it (CSRF and login-CSRF defence).
+// it: the `state` (of an OAuth or a page sign-in) and the consent handle are only accepted with it
+// (CSRF and login-CSRF defence).
 // One value per browser, so two tabs can sign in at once. It is `__Host-` + Secure whenever the
 // Worker is served over https; on plain-http loopback (local runs) browsers refuse Secure and the
 // `__Host-` prefix, so only there the cookie falls back to a plain, host-only name.
 import type { Context } from "hono";
 import { generateCookie, getCookie } from "hono/cookie";
-import { randomHandle, sha256Base64url } from "./digest";
+import { randomHandle, sha256Base64url } from "../auth/digest";
 
 /** Covers an SSO login (10 min) followed by the consent page (10 min); renewed at each step. */
 const BINDING_MAX_AGE_SECONDS = 30 * 60;

@@ -1,7 +1,8 @@
-// The frame of every HTML page the sign-in flow shows (consent, errors): one stylesheet, headers
-// that forbid framing and caching, and escaping for anything that came from a client or an IdP.
+// The frame of every HTML page claimcheck shows to a person (consent, approvals, the audit view,
+// errors): one stylesheet, headers that forbid framing and caching, and escaping for anything that
+// came from a client, an agent or an IdP.
 import { NO_STORE_HEADERS } from "../http/error-response";
-import { randomHandle } from "./digest";
+import { randomHandle } from "../auth/digest";
 
 export const PRODUCT_NAME = "claimcheck";
 
@@ -74,6 +75,7 @@ ${body}
   });
 }
 
-export function errorPage(message: string, status: number): Response {
-  return htmlPage("Sign-in failed", `<h1>Sign-in failed</h1>\n<p>${escapeHtml(message)}</p>`, status);
+/** `message` is a public message (never internal detail); the title defaults to the sign-in's. */
+export function errorPage(message: string, status: number, title = "Sign-in failed"): Response {
+  return htmlPage(title, `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(message)}</p>`, status);
 }
