@@ -40,6 +40,9 @@ export default defineConfig(async () => {
                   ACCESS_POLICY: JSON.stringify([
                     { groups: ["db-admins"], paths: ["db/**"] },
                     { emails: ["dev@corp.example"], paths: ["db/**", "Payments/**"] },
+                    // Approval: dev confirms Certs/** themselves; Ops/** needs someone else.
+                    { emails: ["dev@corp.example"], paths: ["Certs/**"], approval: "self" },
+                    { emails: ["dev@corp.example"], paths: ["Ops/**"], approval: { emails: ["approver@corp.example"] } },
                   ]),
                 },
               },

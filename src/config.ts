@@ -9,6 +9,11 @@ import { AccessPolicy } from "./policy/access-policy";
 export const DEFAULT_TICKET_TTL_SECONDS = 120;
 export const MAX_TICKET_TTL_SECONDS = 15 * 60;
 
+/** Default and bounds of how long a request waits for a person's decision. */
+export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 600;
+const MIN_APPROVAL_TIMEOUT_SECONDS = 60;
+const MAX_APPROVAL_TIMEOUT_SECONDS = 3600;
+
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /** True for https URLs, and for http only on loopback (local runs and tests). */
@@ -86,6 +91,12 @@ export type SecretServerSettings = z.infer<typeof passwordGrant> | z.infer<typeo
 const rawSchema = z.object({
   PUBLIC_URL: secureUrl.transform((u) => u.origin),
   TICKET_TTL_SECONDS: z.coerce.number().int().min(10).max(MAX_TICKET_TTL_SECONDS).default(DEFAULT_TICKET_TTL_SECONDS),
+  APPROVAL_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(MIN_APPROVAL_TIMEOUT_SECONDS)
+    .max(MAX_APPROVAL_TIMEOUT_SECONDS)
+    .default(DEFAULT_APPROVAL_TIMEOUT_SECONDS),
   SECRET_SERVER_URL: baseUrl.optional(),
   SECRET_SERVER_USERNAME: nonEmpty.optional(),
   SECRET_SERVER_PASSWORD: nonEmpty.optional(),
@@ -107,6 +118,7 @@ const rawSchema = z.object({
 export type Config = {
   publicUrl: string;
   ticketTtlSeconds: number;
+  approvalTimeoutSeconds: number;
   secretServer: SecretServerSettings;
   oidc: OidcSettings;
   accessPolicy: AccessPolicy;
@@ -136,7 +148,9 @@ function describeIssues(error: z.ZodError, names: Record<string, string> = {}): 
   return error.issues
     .map((issue) => {
       const key = String(issue.path[0] ?? "");
-      return `${names[key] ?? key}: ${issue.code === "invalid_type" ? "missing or wrong type" : issue.message}`;
+      // Inside a JSON setting, where: `ACCESS_POLICY[2].approval` names the rule by its index.
+      const where = issue.path.slice(1).map((part) => (typeof part === "number" ? `[${part}]` : `.${String(part)}`)).join("");
+      return `${names[key] ?? key}${where}: ${issue.code === "invalid_type" ? "missing or wrong type" : issue.message}`;
     })
     .join("; ");
 }
@@ -177,6 +191,7 @@ export function loadConfig(env: object): Config {
   const config: Config = {
     publicUrl: raw.data.PUBLIC_URL,
     ticketTtlSeconds: raw.data.TICKET_TTL_SECONDS,
+    approvalTimeoutSeconds: raw.data.APPROVAL_TIMEOUT_SECONDS,
     secretServer,
     oidc: {
       issuer: raw.data.OIDC_ISSUER,

@@ -13,6 +13,9 @@ export type ErrorCode =
   | "NOT_FOUND"
   | "TICKET_INVALID"
   | "TICKET_IN_FLIGHT"
+  | "APPROVAL_PENDING"
+  | "APPROVAL_DENIED"
+  | "APPROVAL_EXPIRED"
   | "COMMENT_REQUIRED"
   | "SECRET_CHECKED_OUT"
   | "VALUE_UNSUPPORTED"
@@ -21,6 +24,7 @@ export type ErrorCode =
   | "UPSTREAM_BAD_RESPONSE"
   | "SIGN_IN_FAILED"
   | "IDP_UNAVAILABLE"
+  | "CSRF_REJECTED"
   | "CI_TOKEN_REJECTED"
   | "CI_ISSUER_UNAVAILABLE";
 
@@ -34,6 +38,10 @@ const PUBLIC_MESSAGES: Record<ErrorCode, string> = {
   NOT_FOUND: "No such secret, or you are not allowed to access it.",
   TICKET_INVALID: "The ticket is invalid, expired or already used.",
   TICKET_IN_FLIGHT: "The ticket is being redeemed by another request.",
+  // Only someone holding the whole ticket gets these: they say nothing to a guesser.
+  APPROVAL_PENDING: "Waiting for approval; try again shortly.",
+  APPROVAL_DENIED: "The request for this secret was denied.",
+  APPROVAL_EXPIRED: "The request for this secret expired before anyone approved it.",
   COMMENT_REQUIRED: "This secret requires a comment; ask again with a comment saying why you need it.",
   SECRET_CHECKED_OUT: "The secret is checked out by someone else; try again later.",
   VALUE_UNSUPPORTED: "The secret's value contains a NUL byte, which no environment variable can hold.",
@@ -44,6 +52,8 @@ const PUBLIC_MESSAGES: Record<ErrorCode, string> = {
   // page does not tell a prober which check failed; the reason goes to the log as `detail`.
   SIGN_IN_FAILED: "Sign-in could not be completed. Start again from your MCP client.",
   IDP_UNAVAILABLE: "The sign-in provider is unavailable; try again shortly.",
+  // One message for a missing or wrong form token and a foreign Origin: a forger learns nothing.
+  CSRF_REJECTED: "This form could not be accepted. Reload the page and try again.",
   // One message for every reason a CI token is refused (signature, issuer, audience, time, replay),
   // so a prober cannot tell which check failed; the audit keeps the reason.
   CI_TOKEN_REJECTED: "The CI token was not accepted: it is invalid, expired, already used or from an untrusted issuer.",
@@ -60,6 +70,10 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   TICKET_INVALID: 401,
   TICKET_IN_FLIGHT: 409,
+  // 503 with Retry-After: curl's --retry waits and asks again, in every shell, with no loop of ours.
+  APPROVAL_PENDING: 503,
+  APPROVAL_DENIED: 403,
+  APPROVAL_EXPIRED: 403,
   COMMENT_REQUIRED: 400,
   SECRET_CHECKED_OUT: 409,
   VALUE_UNSUPPORTED: 422,
@@ -68,6 +82,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   UPSTREAM_BAD_RESPONSE: 502,
   SIGN_IN_FAILED: 400,
   IDP_UNAVAILABLE: 502,
+  CSRF_REJECTED: 403,
   CI_TOKEN_REJECTED: 401,
   CI_ISSUER_UNAVAILABLE: 502,
 };

@@ -5,6 +5,7 @@ import { createMcpHandler } from "agents/mcp/server";
 import { Hono } from "hono";
 import { frontDoorOptions, MCP_ROUTE } from "./auth/front-door";
 import { providerEnv } from "./auth/provider-kv";
+import { approvalRoutes } from "./approval/approval-routes";
 import { signInRoutes } from "./auth/sign-in-routes";
 import { loadConfig } from "./config";
 import { ClaimcheckError } from "./errors";
@@ -24,6 +25,7 @@ app.onError(onError);
 app.notFound(() => errorResponse(new ClaimcheckError("ROUTE_NOT_FOUND")));
 app.get("/health", (c) => c.json({ ok: true }));
 app.route("/", signInRoutes);
+app.route("/", approvalRoutes);
 app.route("/", redeemRoutes((env) => secretServerClientFor(loadConfig(env).secretServer)));
 app.route("/", ciRoutes((env) => secretServerClientFor(loadConfig(env).secretServer)));
 

@@ -1,9 +1,12 @@
 // The /api/v1 routes the claimcheck client uses: secrets by id or path, their summaries, one field,
-// search, state, comment-restricted reads, check-out/check-in, folders, secret templates, and the
-// secret's own audit trail. In SDK-only mode, only what Delinea's SDKs call (see README): the other
-// routes answer 404, search ignores every filter but the text, and nothing asks for a check-out.
+// search, state, comment-restricted reads, check-out/check-in, folders, secret templates, the
+// secret's own audit trail, and access requests (access-requests.ts). In SDK-only mode, only what
+// Delinea's SDKs call (see README): the other routes answer 404, search ignores every filter but
+// the text, and nothing asks for a check-out.
+import { accessRequestRoute } from "./access-requests.ts";
 import {
   accessDenied,
+  approvalRequired,
   checkedOutByOther,
   checkOutRequired,
   commentRequired,
@@ -63,6 +66,8 @@ function findSecret(ctx: Ctx, id: number): SeedSecret | undefined {
 
 /** The checks Secret Server makes before it shows a value, in its order. */
 function viewGate(ctx: Ctx, secret: SeedSecret, comment: string | undefined): Response | undefined {
+  // Approval is the server's own rule, so it holds in SDK-only mode too (where nothing can ask for it).
+  if (ctx.store.needsApproval(secret, ctx.principal.username)) return approvalRequired();
   // No SDK checks out, so a server built to the SDKs has no check-out to require.
   if (!ctx.sdkOnly && secret.checkOutEnabled && ctx.store.checkedOutBy(secret.id) !== ctx.principal.username) return checkOutRequired();
   if (secret.requiresComment && !comment?.trim()) return commentRequired();
@@ -218,6 +223,11 @@ export async function apiRoute(store: Store, request: Request, url: URL, options
     // An unknown template gets the same Access Denied as an unknown secret or folder.
     const template = store.templates.get(Number(templateMatch[1]));
     return template ? json(templateModel(template)) : accessDenied();
+  }
+  const accessRequests = /^\/secret-access-requests(\/.*)?$/i.exec(path);
+  if (accessRequests) {
+    if (options.sdkOnly) return undefined;
+    return accessRequestRoute(store, request, (accessRequests[1] ?? "").replace(/\/$/, ""), principal);
   }
   const secretMatch = /^\/secrets\/(\d+)(\/.*)?$/i.exec(path);
   if (!secretMatch) return undefined;

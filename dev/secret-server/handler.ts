@@ -1,6 +1,7 @@
 // The stand-in as a web-standard `(Request) => Promise<Response>` function: routes to the token
 // endpoints, the vault broker, /api/v1 and the stand-in's own admin API, and applies injected faults.
 // No Node APIs here, so it can also run inside a Worker or any fetch-style server.
+import { decideAccessRequestForTest, listAccessRequests } from "./access-requests.ts";
 import { apiRoute } from "./api.ts";
 import { passwordTokenEndpoint, platformTokenEndpoint, vaultsEndpoint } from "./auth.ts";
 import { createFaults, faultRequestSchema } from "./faults.ts";
@@ -62,6 +63,12 @@ export function createSecretServerHandler(seedFile: SeedFile, options: HandlerOp
     // Secret Server's audit of a secret, newest first, also where the SDK-only API has no audit route.
     const audits = /^audits\/(\d+)$/.exec(path);
     if (audits && request.method === "GET") return json(store.auditsFor(Number(audits[1])));
+    // Access requests: list them (to find an id, check a comment), and decide one as an approver would.
+    if (path === "access-requests" && request.method === "GET") return listAccessRequests(store);
+    const decision = /^access-requests\/(\d+)$/.exec(path);
+    if (decision && request.method === "POST") {
+      return decideAccessRequestForTest(store, Number(decision[1]), await request.json().catch(() => undefined));
+    }
     if (path === "reset" && request.method === "POST") {
       reset();
       return json({ ok: true });

@@ -44,6 +44,10 @@ const seedSecretEntry = z.object({
   checkedOutBy: z.string().optional(),
   /** When present, only these usernames may see the secret; everyone else gets API_AccessDenied. */
   allowedUsers: z.array(z.string()).optional(),
+  /** Values are shown only under an approved, current access request (approvers excepted). */
+  requiresApprovalForAccess: z.boolean().default(false),
+  /** Usernames who decide the secret's access requests, and who need none themselves. */
+  approvers: z.array(z.string()).default([]),
   items: z.array(seedItemValue),
 });
 
@@ -104,6 +108,9 @@ function resolveSecrets(seed: ParsedSeed): SeedSecret[] {
     const given = secret.items.map((i) => i.slug).sort().join(",");
     if (wanted !== given) {
       throw new Error(`invalid Secret Server seed: ${where}: items [${given}] must be the fields of template ${template.id} [${wanted}]`);
+    }
+    if (secret.requiresApprovalForAccess && secret.approvers.length === 0) {
+      throw new Error(`invalid Secret Server seed: ${where}: requiresApprovalForAccess needs at least one approver`);
     }
     const items = template.fields.map((field) => itemOf(field, secret.items.find((i) => i.slug === field.slug)!));
     return { ...secret, secretTemplateName: template.name, items };

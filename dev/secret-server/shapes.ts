@@ -1,6 +1,6 @@
 // The JSON shapes Secret Server answers with (camelCase, as in the REST API spec and the SDKs).
 // Only shapes live here; which route answers with which shape is in api.ts.
-import type { Principal, Store } from "./store.ts";
+import type { AccessRequestRecord, Principal, Store } from "./store.ts";
 import type { SeedItem, SeedSecret, SeedTemplate } from "./seed.ts";
 
 /** What Secret Server puts in a file item's itemValue: the content only comes from /fields/{slug}. */
@@ -28,6 +28,15 @@ export const checkOutRequired = () =>
 export const checkedOutByOther = () =>
   badRequest("API_SecretCheckedOutByAnotherUser", "The Secret is checked out by another user.");
 export const fieldNotFound = () => badRequest("API_FieldNotFound", "The requested field does not exist on this Secret.");
+// No published source gives the answer for a value read of an approval-gated secret without a
+// current approval. Assumed: the same 400 Access Denied as for no permission (the spec documents
+// 403 only as "Authentication failed", which would make a client drop its token). A client learns
+// that approval is needed from requiresApprovalForAccess or the secret's state, not from this.
+export const approvalRequired = accessDenied;
+
+/** ASP.NET Web API's answer to a body that fails validation, camelCased as Secret Server sends it. */
+export const invalidRequest = (modelState: Record<string, string[]>) =>
+  json({ message: "The request is invalid.", modelState }, 400);
 
 /** ASP.NET Web API's answer to a missing, unknown or expired bearer token. */
 export const unauthorized = () => json({ message: "Authorization has been denied for this request." }, 401);
@@ -51,7 +60,7 @@ function itemModel(item: SeedItem, index: number, secret: SeedSecret) {
 }
 
 /** Secret Server's "restricted": double-locked, approval required or comment required (not check-out). */
-export const isRestricted = (secret: SeedSecret) => secret.requiresComment;
+export const isRestricted = (secret: SeedSecret) => secret.requiresComment || secret.requiresApprovalForAccess;
 
 function checkOutFields(store: Store, secret: SeedSecret) {
   const holder = store.checkedOutBy(secret.id);
@@ -82,7 +91,7 @@ export function secretModel(store: Store, secret: SeedSecret) {
   return {
     ...secretBasics(store, secret),
     requiresComment: secret.requiresComment,
-    requiresApprovalForAccess: false,
+    requiresApprovalForAccess: secret.requiresApprovalForAccess,
     isDoubleLock: false,
     doubleLockId: -1,
     autoChangeEnabled: false,
@@ -113,7 +122,7 @@ export function secretSummary(store: Store, secret: SeedSecret) {
     lastHeartBeatStatus: "Pending",
     lastPasswordChangeAttempt: null,
     lastAccessed: null,
-    requiresApproval: false,
+    requiresApproval: secret.requiresApprovalForAccess,
     requiresComment: secret.requiresComment,
     inheritsPermissions: true,
     hidePassword: false,
@@ -183,8 +192,10 @@ export function folderModel(store: Store, folderId: number) {
   };
 }
 
-function secretState(secret: SeedSecret, checkedOutByCaller: boolean): string {
-  const needsCheckOut = secret.checkOutEnabled && !checkedOutByCaller;
+/** The first thing the caller must do before seeing a value, in Secret Server's order. */
+function secretState(store: Store, secret: SeedSecret, caller: Principal): string {
+  if (store.needsApproval(secret, caller.username)) return "RequiresApproval";
+  const needsCheckOut = secret.checkOutEnabled && store.checkedOutBy(secret.id) !== caller.username;
   if (needsCheckOut && secret.requiresComment) return "RequiresCheckoutAndComment";
   if (needsCheckOut) return "RequiresCheckout";
   if (secret.requiresComment) return "RequiresComment";
@@ -202,11 +213,58 @@ export function stateModel(store: Store, secret: SeedSecret, caller: Principal) 
     isActive: true,
     isCheckedOut: holder !== undefined,
     isCheckedOutByCurrentUser: holder === caller.username,
+    checkedOutUserId: holder === undefined ? null : store.userId(holder),
     checkedOutUserDisplayName: holder === undefined ? null : store.displayName(holder),
+    // The stand-in does not expire check-outs (README), so there is no countdown to report.
+    checkOutMinutesRemaining: null,
     checkOutIntervalMinutes: secret.checkOutEnabled ? (secret.checkOutIntervalMinutes ?? 30) : null,
-    secretState: secretState(secret, holder === caller.username),
+    secretState: secretState(store, secret, caller),
     role: "View",
     passwordChangePending: false,
+  };
+}
+
+const STATUS_DESCRIPTIONS = {
+  Pending: "Waiting for approval",
+  Approved: "Approved",
+  Denied: "Denied",
+  Canceled: "Canceled",
+  Expired: "Approval expired",
+} as const;
+
+const isoDate = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * SecretAccessModel (`/secret-access-requests`). An approval whose window has closed reads
+ * `Expired`, one of the spec's AccessRequestState values; the stand-in stores only the other four.
+ */
+export function accessRequestModel(store: Store, record: AccessRequestRecord, viewerMayReview: boolean) {
+  const secret = store.secrets.get(record.secretId);
+  const expired = record.status === "Approved" && Date.now() >= record.expirationDate;
+  const status = expired ? "Expired" : record.status;
+  return {
+    secretAccessRequestId: record.id,
+    secretId: record.secretId,
+    secretName: secret?.name ?? null,
+    folderId: secret?.folderId ?? null,
+    status,
+    statusDescription: STATUS_DESCRIPTIONS[status],
+    requestComment: record.requestComment,
+    responseComment: record.responseComment,
+    startDate: isoDate(record.startDate),
+    expirationDate: isoDate(record.expirationDate),
+    requestDate: isoDate(record.requestDate),
+    responseDate: isoDate(record.responseDate),
+    approverDisplayName: record.decidedBy === null ? null : store.displayName(record.decidedBy),
+    requestingUserId: store.userId(record.requester),
+    requestUsername: record.requester,
+    completed: status !== "Pending",
+    hasWorkflow: false,
+    accessRequestWorkflowMapId: null,
+    reviewStatusMessage: null,
+    ticketNumber: record.ticketNumber,
+    ticketSystemId: record.ticketSystemId,
+    currentUserRestrictedFromReviewing: !viewerMayReview,
   };
 }
 

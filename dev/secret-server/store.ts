@@ -1,5 +1,5 @@
-// The stand-in's mutable state: issued tokens, check-outs and Secret Server's own audit trail.
-// Rebuilt from the seed on reset, so every test starts from the same world.
+// The stand-in's mutable state: issued tokens, check-outs, access requests and Secret Server's own
+// audit trail. Rebuilt from the seed on reset, so every test starts from the same world.
 import type { Seed, SeedFolder, SeedSecret } from "./seed.ts";
 
 export type Principal = { username: string; displayName: string };
@@ -16,6 +16,38 @@ export type AuditRecord = {
 
 type IssuedToken = { principal: Principal; expiresAt: number };
 
+/** Secret Server's AccessRequestState values the stand-in stores; `Expired` is only ever derived. */
+export type AccessRequestStatus = "Pending" | "Approved" | "Denied" | "Canceled";
+
+/** One access request, as filed and as decided; dates are epoch milliseconds. */
+export type AccessRequestRecord = {
+  id: number;
+  secretId: number;
+  requester: string;
+  requestComment: string;
+  startDate: number;
+  expirationDate: number;
+  requestDate: number;
+  status: AccessRequestStatus;
+  responseComment: string | null;
+  responseDate: number | null;
+  decidedBy: string | null;
+  ticketNumber: string | null;
+  ticketSystemId: number | null;
+};
+
+export type AccessRequestFiling = Pick<
+  AccessRequestRecord,
+  "secretId" | "requester" | "requestComment" | "startDate" | "expirationDate" | "ticketNumber" | "ticketSystemId"
+>;
+export type AccessRequestDecision = {
+  status: AccessRequestStatus;
+  decidedBy: string;
+  responseComment?: string | undefined;
+  startDate?: number | undefined;
+  expirationDate?: number | undefined;
+};
+
 export type Store = ReturnType<typeof createStore>;
 
 export function createStore(seed: Seed) {
@@ -27,6 +59,7 @@ export function createStore(seed: Seed) {
   const tokens = new Map<string, IssuedToken>();
   const refreshTokens = new Map<string, Principal>();
   const audits: AuditRecord[] = [];
+  const accessRequests = new Map<number, AccessRequestRecord>();
   let tokenLifetimeSeconds = seed.settings.tokenLifetimeSeconds;
   /**
    * Counters tests read to prove caching and what was (not) asked: one token per lifetime, one read
@@ -43,6 +76,13 @@ export function createStore(seed: Seed) {
       folder = folders.get(folder.parentFolderId);
     }
     return `\\${parts.join("\\")}`;
+  }
+
+  /** Approved access is valid from its start up to (not including) its expiration. */
+  function hasApprovedAccess(secretId: number, username: string, now = Date.now()): boolean {
+    return [...accessRequests.values()].some(
+      (r) => r.secretId === secretId && r.requester === username && r.status === "Approved" && r.startDate <= now && now < r.expirationDate,
+    );
   }
 
   function displayName(username: string): string {
@@ -122,6 +162,51 @@ export function createStore(seed: Seed) {
     auditsFor(secretId: number): AuditRecord[] {
       return audits.filter((a) => a.secretId === secretId).reverse();
     },
+
+    /** Secret Server's user ids are database ids; the seed's order stands in for them. */
+    userId(username: string): number {
+      return seed.users.findIndex((u) => u.username === username) + 1;
+    },
+
+    fileAccessRequest(filing: AccessRequestFiling): AccessRequestRecord {
+      const record: AccessRequestRecord = {
+        ...filing,
+        id: accessRequests.size + 1,
+        requestDate: Date.now(),
+        status: "Pending",
+        responseComment: null,
+        responseDate: null,
+        decidedBy: null,
+      };
+      accessRequests.set(record.id, record);
+      return record;
+    },
+    accessRequest(id: number): AccessRequestRecord | undefined {
+      return accessRequests.get(id);
+    },
+    accessRequests(): AccessRequestRecord[] {
+      return [...accessRequests.values()];
+    },
+    /** Records a decision; the dates default to the ones requested. */
+    decideAccessRequest(id: number, decision: AccessRequestDecision): AccessRequestRecord | undefined {
+      const record = accessRequests.get(id);
+      if (!record) return undefined;
+      record.status = decision.status;
+      record.decidedBy = decision.decidedBy;
+      record.responseComment = decision.responseComment ?? null;
+      record.responseDate = Date.now();
+      record.startDate = decision.startDate ?? record.startDate;
+      record.expirationDate = decision.expirationDate ?? record.expirationDate;
+      return record;
+    },
+    /**
+     * Whether this user must have an approved request before seeing a value. Approvers need none,
+     * as with Secret Server's default ("Owners and Approvers also Require Approval" off).
+     */
+    needsApproval(secret: SeedSecret, username: string): boolean {
+      return secret.requiresApprovalForAccess && !secret.approvers.includes(username) && !hasApprovedAccess(secret.id, username);
+    },
+    hasApprovedAccess,
   };
 }
 

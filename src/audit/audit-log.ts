@@ -3,8 +3,25 @@
 import { z } from "zod";
 import type { TicketRecord } from "../tickets/ticket-record";
 
+/** Every event the trail records; migrations/ keeps the table's CHECK list equal to this. */
+export const AUDIT_EVENTS = [
+  "mint",
+  "redeem",
+  "replay",
+  "expire",
+  "deny",
+  "revoke",
+  "upstream_error",
+  /** A revoked or expired ticket presented again: a sign it leaked (outcome `revoked`/`expired`). */
+  "late_use",
+  "approval_requested",
+  "approved",
+  "denied",
+  "approval_expired",
+] as const;
+
 export const AuditEvent = z.object({
-  event: z.enum(["mint", "redeem", "replay", "expire", "deny", "revoke", "upstream_error"]),
+  event: z.enum(AUDIT_EVENTS),
   /** A stable, non-secret code: `ok`, `unknown`, `expired`, `used`, `in_flight`, an error code... */
   outcome: z.string().min(1),
   at: z.number().int().optional(),
@@ -62,8 +79,12 @@ export async function recordAudit(db: D1Database, events: AuditEvent | AuditEven
   await db.batch(list.map((e) => bind(db, e)));
 }
 
-/** An event a ticket has at most once: its mint or its redemption. */
-export type OnceEvent = AuditEvent & { event: "mint" | "redeem"; session: string; ticketId: string };
+/** Events a ticket has at most once: its mint, its redemption, and its approval's course. */
+export type OnceEvent = AuditEvent & {
+  event: "mint" | "redeem" | "approval_requested" | "approved" | "denied";
+  session: string;
+  ticketId: string;
+};
 
 /**
  * Writes the events in one batch, skipping any already written: the audit outbox delivers at

@@ -11,6 +11,8 @@ export const NO_STORE_HEADERS = {
   "X-Content-Type-Options": "nosniff",
 } as const;
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]{0,300}$/;
+
 export function errorResponse(err: unknown): Response {
   const known = err instanceof ClaimcheckError ? err : undefined;
   if (!known) logEvent("error", "unhandled", { error: err instanceof Error ? err.name : typeof err });
@@ -18,6 +20,9 @@ export function errorResponse(err: unknown): Response {
   const body = known ? known.toJSON() : { error: "INTERNAL", message: "Internal error." };
   const headers: Record<string, string> = { ...NO_STORE_HEADERS, "Content-Type": "application/json" };
   if (known?.retryAfter !== undefined) headers["Retry-After"] = String(Math.ceil(known.retryAfter));
+  // The public message again, for scripts that cannot read a body on failure (curl -f): a waiting
+  // snippet prints it on stderr. A message built from outside text may not fit a header: code only.
+  if (known) headers["Claimcheck-Error"] = PRINTABLE_ASCII.test(known.message) ? `${known.code}: ${known.message}` : known.code;
   if (known?.code === "UNAUTHORIZED" || known?.code === "TICKET_INVALID" || known?.code === "CI_TOKEN_REJECTED") {
     headers["WWW-Authenticate"] = 'Bearer error="invalid_token"';
   }

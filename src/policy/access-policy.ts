@@ -2,6 +2,7 @@
 // some rule names the caller (by group, email or subject) and the secret (by path glob or id).
 // Pure functions, no I/O; evaluated at mint and again at redemption.
 import { z } from "zod";
+import { ApproverSet } from "../approval/approval-state";
 import { matchesGlob } from "./glob";
 
 const AccessRule = z
@@ -11,6 +12,8 @@ const AccessRule = z
     subjects: z.array(z.string().min(1)).optional(),
     paths: z.array(z.string().min(1)).optional(),
     ids: z.array(z.number().int().positive()).optional(),
+    /** A person confirms before a ticket for these secrets redeems: the requester, or named approvers. */
+    approval: z.union([z.literal("self"), ApproverSet], { error: 'approval must be "self" or { groups, emails, subjects }' }).optional(),
   })
   .strict()
   .refine((r) => r.groups?.length || r.emails?.length || r.subjects?.length, {
@@ -32,7 +35,11 @@ export function normalizeSecretPath(path: string): string {
 
 const lower = (s: string) => s.toLowerCase();
 
-function namesCaller(rule: AccessRule, who: Identity): boolean {
+/** Lists of people, as a rule's caller side and an approver set both name them. */
+export type PersonSet = { groups?: string[] | undefined; emails?: string[] | undefined; subjects?: string[] | undefined };
+
+/** Whether the set names this person (by subject, verified email, or group). */
+export function namesPerson(rule: PersonSet, who: Identity): boolean {
   // Emails compare case-insensitively (the domain part always is, and IdPs differ on the local
   // part); groups and subjects are opaque identifiers and compare exactly.
   const email = who.email === undefined ? undefined : lower(who.email);
@@ -52,8 +59,14 @@ function namesSecret(rule: AccessRule, secret: SecretLocation): boolean {
 }
 
 export function isAllowed(policy: AccessPolicy, who: Identity, secret: SecretLocation): boolean {
-  return policy.some((rule) => namesCaller(rule, who) && namesSecret(rule, secret));
+  return policy.some((rule) => namesPerson(rule, who) && namesSecret(rule, secret));
 }
+
+/** The rules that allow this caller this secret (what decides whether approval is needed). */
+export function allowingRules(policy: AccessPolicy, who: Identity, secret: SecretLocation): AccessRule[] {
+  return policy.filter((rule) => namesPerson(rule, who) && namesSecret(rule, secret));
+}
+
 
 /**
  * Whether some rule could allow a secret at `path`, whatever its id: lets a caller be refused
@@ -65,5 +78,5 @@ export function couldAllowPath(policy: AccessPolicy, who: Identity, path: string
 
 /** The rules that apply to the caller: what `whoami` and `search_secrets` show. */
 export function rulesFor(policy: AccessPolicy, who: Identity): AccessRule[] {
-  return policy.filter((rule) => namesCaller(rule, who));
+  return policy.filter((rule) => namesPerson(rule, who));
 }

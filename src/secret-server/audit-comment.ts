@@ -5,12 +5,12 @@ import type { ReadContext } from "./types";
 /** Long enough for a reason; short enough for Secret Server's comment column. */
 const MAX_COMMENT_CHARS = 500;
 
-/** Control and format characters could forge extra lines in an audit viewer. */
-const clean = (text: string) => text.replace(/[\p{Cc}\p{Cf}]+/gu, " ").replace(/\s+/g, " ").trim();
+/** Control and format characters could forge extra lines in an audit viewer (or an approver's view). */
+export const oneLine = (text: string) => text.replace(/[\p{Cc}\p{Cf}]+/gu, " ").replace(/\s+/g, " ").trim();
 
 export function auditComment(context: ReadContext): string {
-  const who = clean(context.requestedBy ?? "") || "unknown user";
-  const ticket = context.ticketId ? `, ticket ${clean(context.ticketId)}` : "";
-  const reason = context.comment ? `: ${clean(context.comment)}` : "";
+  const who = oneLine(context.requestedBy ?? "") || "unknown user";
+  const ticket = context.ticketId ? `, ticket ${oneLine(context.ticketId)}` : "";
+  const reason = context.comment ? `: ${oneLine(context.comment)}` : "";
   return `claimcheck for ${who}${ticket}${reason}`.slice(0, MAX_COMMENT_CHARS);
 }

@@ -1,8 +1,9 @@
-// The Secret Server client claimcheck uses: describe a secret, read one field, search. Built from
-// the parsed settings; one client per isolate keeps its token, folder and template caches across
-// requests.
+// The Secret Server client claimcheck uses: describe a secret, read one field, search, and Secret
+// Server's approval workflow (access-requests.ts). Built from the parsed settings; one client per
+// isolate keeps its token, folder and template caches across requests.
 import type { SecretServerSettings } from "../config";
 import { ClaimcheckError } from "../errors";
+import { createAccessRequests } from "./access-requests";
 import { expectJson } from "./answers";
 import { createSecretFinder, INCLUDE_RESTRICTED } from "./find-secret";
 import { createFolderPaths } from "./folder-paths";
@@ -36,6 +37,8 @@ export function createSecretServerClient(
   const read = createFieldReader(api, routes);
 
   return {
+    ...createAccessRequests(api, now),
+
     async getSecret(ref) {
       return finder.describe(normaliseRef(ref));
     },

@@ -42,10 +42,6 @@ export const DESCRIBE_COMMENT = "claimcheck: listing field names to mint a ticke
 
 const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
-function isComplete(record: SearchRecord): record is Restrictions {
-  return secretSummaryAnswer.safeParse(record).success;
-}
-
 export function createSecretFinder(api: RestApi, folders: FolderPaths, templates: TemplateFields, routes: RouteSupport) {
   /** Reads the secret as the SDKs do, keeping its guards and items' slugs and flags, no value. */
   async function readDescription(id: number, query: Record<string, string> = {}): Promise<Required<Found>> {
@@ -56,10 +52,11 @@ export function createSecretFinder(api: RestApi, folders: FolderPaths, templates
     if (commentDemanded) answer = await ask({ autoComment: DESCRIBE_COMMENT });
     const secret = expectJson(answer, secretReadAnswer, "secret");
     if (id !== 0 && secret.id !== id) throw new ClaimcheckError("UPSTREAM_BAD_RESPONSE", { detail: "secret id mismatch" });
-    const { items, requiresComment, ...guards } = secret;
+    const { items, requiresComment, requiresApprovalForAccess, ...guards } = secret;
     return {
       ...guards,
       requiresComment: requiresComment === true || commentDemanded,
+      requiresApproval: requiresApprovalForAccess,
       fields: items.map((i) => ({
         slug: i.slug,
         fieldName: i.fieldName,
@@ -82,8 +79,14 @@ export function createSecretFinder(api: RestApi, folders: FolderPaths, templates
     return readDescription(id);
   }
 
-  /** A search record with every guard, describing the secret by id when the server left one out. */
-  const completed = (record: SearchRecord): Promise<Found> => (isComplete(record) ? Promise.resolve(record) : byId(record.id));
+  /**
+   * A search record with every guard, describing the secret by id when the server left one out.
+   * Parsed again as a summary so the fields a record may lack (`requiresApproval`) get their defaults.
+   */
+  function completed(record: SearchRecord): Promise<Found> {
+    const complete = secretSummaryAnswer.safeParse(record);
+    return complete.success ? Promise.resolve(complete.data) : byId(record.id);
+  }
 
   async function inFolder(found: Found, folderId: number | undefined, folderPath: string): Promise<boolean> {
     if (folderId !== undefined) return found.folderId === folderId;
@@ -120,8 +123,8 @@ export function createSecretFinder(api: RestApi, folders: FolderPaths, templates
   async function detailsOf(found: Found): Promise<SecretInfo> {
     const fieldsOf = async () => found.fields ?? (await templates.fieldsOf(found.secretTemplateId)) ?? (await readDescription(found.id)).fields;
     const [folderPath, fields] = await Promise.all([folders.pathOf(found.folderId), fieldsOf()]);
-    const { id, name, folderId, requiresComment, checkOutEnabled, checkedOut } = found;
-    return { id, name, folderId, folderPath, requiresComment, checkOutEnabled, checkedOut, fields };
+    const { id, name, folderId, requiresComment, requiresApproval, checkOutEnabled, checkedOut } = found;
+    return { id, name, folderId, folderPath, requiresComment, requiresApproval, checkOutEnabled, checkedOut, fields };
   }
 
   return {

@@ -4,28 +4,28 @@
 import { ClaimcheckError } from "../errors";
 import { isAuthFailure } from "./answers";
 import type { TokenSource } from "./token-source";
-import type { Transport, UpstreamAnswer } from "./transport";
+import type { SendOptions, Transport, UpstreamAnswer } from "./transport";
 
 export type RestApi = {
   get(path: string, query?: Record<string, string>): Promise<UpstreamAnswer>;
-  post(path: string, body?: unknown): Promise<UpstreamAnswer>;
+  post(path: string, body?: unknown, options?: SendOptions): Promise<UpstreamAnswer>;
 };
 
 export function createRestApi(tokens: TokenSource, transport: Transport): RestApi {
-  async function call(method: "GET" | "POST", path: string, query: Record<string, string>, body?: unknown) {
+  // A rejected token means the call was refused unprocessed, so repeating it is safe even where
+  // `options` turns the transport's retries off.
+  async function call(method: "GET" | "POST", path: string, query: Record<string, string>, body?: unknown, options?: SendOptions) {
     for (let attempt = 0; ; attempt++) {
       const { token, apiBase } = await tokens.session();
       const url = new URL(`${apiBase}/api/v1${path}`);
       for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
-      const answer = await transport.send(url, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          accept: "application/json",
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
+      const headers = {
+        authorization: `Bearer ${token}`,
+        accept: "application/json",
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      };
+      const payload = body === undefined ? {} : { body: JSON.stringify(body) };
+      const answer = await transport.send(url, { method, headers, ...payload }, options);
       if (!isAuthFailure(answer)) return answer;
       tokens.invalidate(token);
       if (attempt >= 1) {
@@ -38,6 +38,6 @@ export function createRestApi(tokens: TokenSource, transport: Transport): RestAp
 
   return {
     get: (path, query = {}) => call("GET", path, query),
-    post: (path, body) => call("POST", path, {}, body),
+    post: (path, body, options) => call("POST", path, {}, body, options),
   };
 }

@@ -24,6 +24,13 @@ const secretId = z.number().int().positive();
 const folderId = z.number().int().nullable();
 
 /**
+ * Whether a value needs an approved access request. Delinea's MCP server finds `requiresApproval`
+ * null on servers that enforce approval, so this is a hint: absent or null reads false, and Secret
+ * Server's own read still refuses a value until access is approved.
+ */
+const approvalFlag = z.boolean().nullish().transform((flag) => flag === true);
+
+/**
  * A search record, and one secret's summary (`GET /secrets/{id}/summary`): what guards the secret
  * and which template it uses. Secret Server sends no value in either.
  */
@@ -35,6 +42,7 @@ export const secretSummaryAnswer = z.object({
   requiresComment: z.boolean(),
   checkOutEnabled: z.boolean(),
   checkedOut: z.boolean(),
+  requiresApproval: approvalFlag,
 });
 
 /**
@@ -59,6 +67,7 @@ export const secretReadAnswer = z.object({
   // Absent means no check-out to ask for: the server's own read still refuses if one is needed.
   checkOutEnabled: z.boolean().default(false),
   checkedOut: z.boolean().default(false),
+  requiresApprovalForAccess: approvalFlag,
   items: z.array(
     z.object({
       slug: z.string().min(1),
@@ -86,6 +95,27 @@ export const templateAnswer = z.object({
       isFile: z.boolean(),
     }),
   ),
+});
+
+/** `GET /secrets/{id}/state`: what the caller must do before seeing a value (`None`, `RequiresApproval`, …). */
+export const secretStateAnswer = z.object({
+  id: secretId,
+  // A plain enum name (`RequiresApproval`), so it is safe to log and to compare.
+  secretState: z.string().regex(/^[A-Za-z]{1,64}$/),
+});
+
+const dateText = z.string().refine((text) => !Number.isNaN(Date.parse(text)));
+
+/**
+ * SecretAccessModel (`/secret-access-requests`), only the parts claimcheck acts on: the comments,
+ * names and user ids stay behind. `status` stays a string here; access-requests.ts maps it.
+ */
+export const accessRequestAnswer = z.object({
+  secretAccessRequestId: z.number().int().positive(),
+  secretId,
+  status: z.string().nullish(),
+  startDate: dateText.nullish(),
+  expirationDate: dateText.nullish(),
 });
 
 /** A text field's value is a JSON-encoded string. */

@@ -2,8 +2,9 @@
 // also covers reading the body, no redirects followed, a size cap, and bounded retries with
 // exponential backoff and jitter for answers that say "try again". It returns the raw answer for
 // the caller to interpret, or throws a ClaimcheckError when retrying did not help.
-// POSTs are retried too: the ones claimcheck sends (restricted read, check-out, check-in) are
-// repeatable, and the worst a repeat after a timeout does is add a line to Secret Server's audit.
+// POSTs are retried too: the reads and check-outs claimcheck sends are repeatable, and the worst a
+// repeat after a timeout does is add a line to Secret Server's audit. A call that is not (filing
+// an access request: a repeat files a second one for the approvers) turns retries off.
 import { ClaimcheckError } from "../errors";
 
 export type UpstreamAnswer = { status: number; headers: Headers; body: Uint8Array };
@@ -14,8 +15,17 @@ export type TransportOptions = {
   maxRetries: number;
 };
 
+export type SendOptions = {
+  /** Overrides the transport's retries for this call; 0 for a call that must not be sent twice. */
+  maxRetries?: number;
+};
+
 export type Transport = {
-  send(url: URL, init: { method: "GET" | "POST"; headers: Record<string, string>; body?: string }): Promise<UpstreamAnswer>;
+  send(
+    url: URL,
+    init: { method: "GET" | "POST"; headers: Record<string, string>; body?: string },
+    options?: SendOptions,
+  ): Promise<UpstreamAnswer>;
 };
 
 export const DEFAULT_TIMEOUT_MS = 5_000;
@@ -94,10 +104,11 @@ export function createTransport(options: TransportOptions): Transport {
   }
 
   return {
-    async send(url, init) {
+    async send(url, init, sendOptions = {}) {
+      const retries = sendOptions.maxRetries ?? maxRetries;
       for (let tries = 0; ; tries++) {
         const result = await attempt(url, init);
-        const lastTry = tries >= maxRetries;
+        const lastTry = tries >= retries;
         if ("failure" in result) {
           if (lastTry) {
             const detail = result.failure === "timeout" ? `no answer within ${timeoutMs} ms` : "network error";

@@ -20,6 +20,11 @@ export type SecretInfo = {
   folderPath: string;
   /** Secret Server refuses to show a value without a comment (recorded in its own audit). */
   requiresComment: boolean;
+  /**
+   * A value can only be read under an approved access request (see `requestAccess`). A hint, false
+   * when Secret Server does not say: its own read refuses a value until access is approved.
+   */
+  requiresApproval: boolean;
   /** A value can only be read between a check-out and a check-in. */
   checkOutEnabled: boolean;
   checkedOut: boolean;
@@ -28,7 +33,7 @@ export type SecretInfo = {
 };
 
 /** A search result: what a caller needs to pick a secret and a field, never a value. */
-export type SecretSummary = Omit<SecretInfo, "checkedOut">;
+export type SecretSummary = Omit<SecretInfo, "checkedOut" | "requiresApproval">;
 
 /** Who is reading and why: written into Secret Server's own audit so it names the human. */
 export type ReadContext = {
@@ -46,10 +51,44 @@ export type ReadContext = {
   known?: { requiresComment: boolean; checkOutEnabled: boolean } | undefined;
 };
 
-export interface SecretReader {
+/** Everything claimcheck asks of Secret Server; values only ever leave through `readField`. */
+export interface SecretReader extends AccessRequests {
   getSecret(ref: SecretRef): Promise<SecretInfo>;
   readField(ref: SecretRef, slug: string, context?: ReadContext): Promise<string>;
   search(text: string): Promise<SecretSummary[]>;
+}
+
+/**
+ * Secret Server's AccessRequestState, as far as claimcheck acts on it. Its other values
+ * (`WaitingForRequest`, `Expired`, v2's `Revoked`) and any a later version adds read `Unknown`:
+ * never approved, so an unexpected answer can only withhold access, never grant it.
+ */
+export type AccessRequestStatus = "Pending" | "Approved" | "Denied" | "Canceled" | "Unknown";
+
+/** An access request as Secret Server reports it. Approved access holds from `startDate` until `expirationDate`. */
+export type AccessRequest = {
+  id: number;
+  secretId: number;
+  status: AccessRequestStatus;
+  startDate?: string;
+  expirationDate?: string;
+};
+
+/** What the app account asks Secret Server's approvers for; `comment` is what they are shown. */
+export type NewAccessRequest = {
+  secretId: number;
+  /** Who really asks and why (the human, the OAuth client, the ticket): the request is filed by the app account. */
+  comment: string;
+  startDate: Date;
+  expirationDate: Date;
+};
+
+/** Secret Server's own approval workflow ("access requests"), filed as the app account. */
+export interface AccessRequests {
+  /** The secret's `secretState` for the app account: `None`, `RequiresApproval`, `RequiresComment`, … */
+  secretState(id: number): Promise<string>;
+  requestAccess(req: NewAccessRequest): Promise<AccessRequest>;
+  accessRequest(id: number): Promise<AccessRequest>;
 }
 
 export type SecretServerClientOptions = {

@@ -6,8 +6,17 @@
 // fails closed on anything it can detect: an HTTP error, a cut-off transfer, or more than one
 // line. What it cannot detect: a value whose extra lines are all empty or start with `;` arrives
 // as its one remaining line, and trailing line breaks are dropped. Use PowerShell for exact bytes.
-import { curlRedeem } from "./curl-redeem";
+import { curlRedeem, waitingNotice } from "./curl-redeem";
 import type { CheckedSnippetRequest, Snippet } from "./snippet-request";
+
+/**
+ * Double quotes around a curl argument. The arguments are ours: URL-safe characters, and curl's
+ * write-out format, whose `%{onerror}%` cmd leaves as written on a command line (no variable
+ * has that name), so it reaches curl intact.
+ */
+function cmdQuote(text: string): string {
+  return `"${text}"`;
+}
 
 /** Set when `for /f` sees a second line: a multi-line value, or the failure marker below. */
 const EXTRA_LINE_FLAG = "CLAIMCHECK_EXTRA_LINE";
@@ -20,10 +29,13 @@ const EXTRA_LINE_FLAG = "CLAIMCHECK_EXTRA_LINE";
  * each side of a pipe in a child cmd.exe whose command line holds the `echo`: in cmd the ticket is
  * visible in that short-lived child's command line.
  */
-function redeemInto(name: string, { ticket, redeemUrl }: CheckedSnippetRequest): string {
-  const curl = curlRedeem("curl.exe", redeemUrl, (url) => `"${url}"`);
-  const producer = `echo Authorization: Bearer ${ticket}^| ${curl} ^|^| ^(echo failed^&echo failed^)`;
+function redeemInto(name: string, request: CheckedSnippetRequest): string {
+  const curl = curlRedeem("curl.exe", request, cmdQuote);
+  const producer = `echo Authorization: Bearer ${request.ticket}^| ${curl} ^|^| ^(echo failed^&echo failed^)`;
+  // The approval URL holds only URL-safe characters (checked), none special to cmd's echo.
+  const notice = request.approval ? [`(echo ${waitingNotice(request.approval.url)})>&2`] : [];
   return [
+    ...notice,
     `set "${name}=" & set "${EXTRA_LINE_FLAG}=" & (for /f "delims=" %A in ('${producer}') do @if defined ${name} (set "${EXTRA_LINE_FLAG}=1") else set "${name}=%A")`,
     `if defined ${EXTRA_LINE_FLAG} (set "${name}=")`,
     `set "${EXTRA_LINE_FLAG}="`,

@@ -1,5 +1,5 @@
 // Snippets for fish (3.1 or later).
-import { curlRedeem } from "./curl-redeem";
+import { curlRedeem, waitingNotice } from "./curl-redeem";
 import { fishQuote } from "./quote";
 import type { CheckedSnippetRequest, Snippet } from "./snippet-request";
 
@@ -8,8 +8,9 @@ import type { CheckedSnippetRequest, Snippet } from "./snippet-request";
  * (a command substitution would split lines and trim them). Success is all three statuses 0: curl
  * answered 200 with a complete body, and `read` got a non-empty value (it returns 1 on empty input).
  */
-function redeemInto(scope: "-gx" | "-lx", { variableName, ticket, redeemUrl }: CheckedSnippetRequest): string {
-  return `echo 'Authorization: Bearer ${ticket}' | ${curlRedeem("curl", redeemUrl, fishQuote)} | read ${scope}z ${variableName}`;
+function redeemInto(scope: "-gx" | "-lx", request: CheckedSnippetRequest): string {
+  const notice = request.approval ? `echo ${fishQuote(waitingNotice(request.approval.url))} >&2; ` : "";
+  return `${notice}echo 'Authorization: Bearer ${request.ticket}' | ${curlRedeem("curl", request, fishQuote)} | read ${scope}z ${request.variableName}`;
 }
 
 function failureNotice(name: string): string {

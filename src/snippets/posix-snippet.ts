@@ -1,6 +1,6 @@
 // Snippets for bash, zsh and sh (dash included). The three take the same POSIX code: nothing here
 // needs a feature one of them lacks, so one renderer serves all and no twin can drift.
-import { curlRedeem } from "./curl-redeem";
+import { curlRedeem, waitingNotice } from "./curl-redeem";
 import { posixQuote } from "./quote";
 import type { CheckedSnippetRequest, Snippet } from "./snippet-request";
 
@@ -11,10 +11,12 @@ import type { CheckedSnippetRequest, Snippet } from "./snippet-request";
  * is curl's, so a failed or cut-off transfer never reaches `export`. An empty value counts as a
  * failure, as it must in cmd and PowerShell, where an empty variable cannot exist.
  */
-function redeemInto(name: string, { ticket, redeemUrl }: CheckedSnippetRequest): string {
+function redeemInto(name: string, request: CheckedSnippetRequest): string {
+  const notice = request.approval ? `echo ${posixQuote(waitingNotice(request.approval.url))} >&2;
+  ` : "";
   return [
-    `${name}=$(echo 'Authorization: Bearer ${ticket}' |`,
-    `  ${curlRedeem("curl", redeemUrl, posixQuote)} && printf x) &&`,
+    `${notice}${name}=$(echo 'Authorization: Bearer ${request.ticket}' |`,
+    `  ${curlRedeem("curl", request, posixQuote)} && printf x) &&`,
     `  ${name}=\${${name}%x} && [ -n "$${name}" ] && export ${name} ||`,
   ].join("\n");
 }

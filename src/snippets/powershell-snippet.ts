@@ -1,5 +1,5 @@
 // Snippets for PowerShell (Windows PowerShell 5.1 and PowerShell 7), using Invoke-WebRequest.
-import { REDEEM_TIMEOUT_SECONDS } from "./curl-redeem";
+import { REDEEM_TIMEOUT_SECONDS, waitingNotice } from "./curl-redeem";
 import { powershellQuote } from "./quote";
 import type { CheckedSnippetRequest, Snippet } from "./snippet-request";
 
@@ -11,12 +11,26 @@ import type { CheckedSnippetRequest, Snippet } from "./snippet-request";
  * that is not text or is empty all fail: the variable is removed and the block throws, which makes
  * `powershell -Command` exit non-zero.
  */
-function redeemInto(name: string, { ticket, redeemUrl }: CheckedSnippetRequest): string[] {
+function redeemInto(name: string, { ticket, redeemUrl, approval }: CheckedSnippetRequest): string[] {
   const failed = `claimcheck: redemption failed; ${name} is not set`;
+  const call = `Invoke-WebRequest -Uri '${redeemUrl}' -Method Post -Headers @{ Authorization = "Bearer $token" } -MaximumRedirection 0 -TimeoutSec ${REDEEM_TIMEOUT_SECONDS} -UseBasicParsing -ErrorAction Stop`;
+  // A waiting ticket answers 503 until someone decides: ask again every 2 s until the deadline.
+  // Any other failure, or the deadline, ends the loop by rethrowing into the catch below.
+  const fetch = approval
+    ? [
+        `    [Console]::Error.WriteLine(${powershellQuote(waitingNotice(approval.url))})`,
+        `    $deadline = (Get-Date).AddSeconds(${approval.waitSeconds + REDEEM_TIMEOUT_SECONDS})`,
+        `    while ($true) {`,
+        `      try { $answer = ${call}; break }`,
+        // The 503 is disposed before the next poll: Windows PowerShell allows two open connections per host.
+        `      catch { $waiting = $_.Exception.Response; if ($null -eq $waiting -or [int]$waiting.StatusCode -ne 503 -or (Get-Date) -gt $deadline) { throw }; $waiting.Dispose(); Start-Sleep -Seconds 2 }`,
+        `    }`,
+      ]
+    : [`    $answer = ${call}`];
   return [
     `  $token = '${ticket}'`,
     `  try {`,
-    `    $answer = Invoke-WebRequest -Uri '${redeemUrl}' -Method Post -Headers @{ Authorization = "Bearer $token" } -MaximumRedirection 0 -TimeoutSec ${REDEEM_TIMEOUT_SECONDS} -UseBasicParsing -ErrorAction Stop`,
+    ...fetch,
     `    if ($answer.StatusCode -ne 200 -or $answer.Content -isnot [string] -or $answer.Content.Length -eq 0) { throw "unexpected answer $($answer.StatusCode)" }`,
     `    $env:${name} = $answer.Content`,
     `  } catch {`,

@@ -34,6 +34,7 @@ const URL_CHARACTERS = /^[A-Za-z0-9:/._~[\]-]+$/;
 /** cmd's line limit is 8191 characters; half of it leaves room for the snippet around the command. */
 const MAX_COMMAND_CHARS = 4096;
 
+/** A claimcheck URL: the redeem endpoint or an approval page. */
 function isRedeemUrl(value: string): boolean {
   if (!URL.canParse(value)) return false;
   const url = new URL(value);
@@ -64,6 +65,17 @@ const snippetRequestSchema = z
       .refine((name) => !RESERVED_NAME.test(name), {
         error: "variableName is one a shell, loader or prompt interprets; choose another name",
       }),
+    /** The ticket waits for approval: print where to approve, then wait up to `waitSeconds`. */
+    approval: z
+      .object({
+        url: z
+          .string()
+          .max(2048)
+          .refine(isRedeemUrl, { error: "approval url must be https (http only on loopback) with no credentials, query or escapes" })
+          .transform((value) => new URL(value).href),
+        waitSeconds: z.number().int().min(1).max(24 * 3600),
+      })
+      .optional(),
     command: z
       .string({ error: "command must be a string" })
       .min(1, { error: "command must not be empty" })

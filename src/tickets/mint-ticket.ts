@@ -2,6 +2,7 @@
 // (nothing is stored yet, so a caller can build everything that embeds it and fail cleanly);
 // `mintTicket` then stores its record in the session's TicketStore, with its mint audit event. The
 // caller (an MCP tool) has already checked the access policy.
+import type { ApprovalState, PersonApproval } from "../approval/approval-state";
 import { describeTicket } from "../audit/audit-log";
 import type { Identity, SecretLocation } from "../policy/access-policy";
 import { createTicket, hashTicket, parseTicket, ticketIdOf } from "./ticket-format";
@@ -16,6 +17,13 @@ export type MintRequest = {
   clientId: string;
   comment?: string | undefined;
   ttlSeconds: number;
+  /** When a person or Secret Server must approve first: the ticket waits until then. */
+  approval?: {
+    id: string;
+    person?: PersonApproval | undefined;
+    secretServerRequestId?: number | undefined;
+    timeoutSeconds: number;
+  };
 };
 
 export type MintedTicket = { ticket: string; ticketId: string; expiresAt: number };
@@ -41,6 +49,7 @@ export async function mintTicket(
   if (routing !== env.TICKETS.idFromName(req.session).toString()) throw new TypeError("ticket is not routed to this session");
   const hash = await hashTicket(ticket);
   const now = Date.now();
+  const waits = req.approval;
   const record: TicketRecord = {
     secretId: req.secret.id,
     secretPath: req.secret.path,
@@ -54,11 +63,28 @@ export async function mintTicket(
     session: req.session,
     comment: req.comment,
     createdAt: now,
-    expiresAt: now + req.ttlSeconds * 1000,
+    // A waiting ticket lives until the approval deadline; approved, TICKET_TTL from that moment.
+    expiresAt: now + (waits ? waits.timeoutSeconds : req.ttlSeconds) * 1000,
   };
   const ticketId = ticketIdOf(hash);
   // Queued with the ticket in one TicketStore transaction; the store delivers it to D1.
   const audit = { event: "mint", outcome: "ok", at: now, ...describeTicket(record, ticketId), ...context } as const;
-  await ticketStoreFor(env, req.session).mint(hash, record, audit);
+  const approval: ApprovalState | undefined = waits && {
+    id: waits.id,
+    ...(waits.person ? { person: waits.person } : {}),
+    ...(waits.secretServerRequestId !== undefined ? { secretServerRequestId: waits.secretServerRequestId } : {}),
+    ticketTtlMs: req.ttlSeconds * 1000,
+    requestedAt: now,
+  };
+  const requested = approval && {
+    ...audit,
+    event: "approval_requested" as const,
+    outcome: "pending",
+    detail: {
+      approvers: approval.person?.kind ?? "secret-server",
+      ...(approval.secretServerRequestId !== undefined ? { secret_server_request: approval.secretServerRequestId } : {}),
+    },
+  };
+  await ticketStoreFor(env, req.session).mint(hash, record, audit, approval, requested);
   return { ticket, ticketId, expiresAt: record.expiresAt };
 }

@@ -4,7 +4,9 @@
 // Any failure after the lease gives the ticket back (single use means one *successful*
 // redemption), so a Secret Server outage does not cost the user their ticket.
 import { describeTicket, recordAudit, type AuditEvent } from "../audit/audit-log";
-import { ClaimcheckError } from "../errors";
+import { requiredApproval, satisfies } from "../approval/approval-rules";
+import { awaitApproval } from "../approval/await-approval";
+import { ClaimcheckError, type ErrorCode } from "../errors";
 import { isAllowed, type AccessPolicy } from "../policy/access-policy";
 import type { SecretReader } from "../secret-server";
 import type { RequestContext } from "./mint-ticket";
@@ -12,17 +14,24 @@ import { hashTicket, parseTicket, ticketIdOf } from "./ticket-format";
 import type { TicketRecord } from "./ticket-record";
 import type { RefusalReason } from "./ticket-store";
 
-
 export type Redeemed = { record: TicketRecord; ticketId: string; values: Record<string, string> };
 
-// Unknown, expired and used tickets look the same on the wire (no oracle); the audit keeps the
-// real reason. A second use of a redeemed ticket means it leaked, so it is recorded as a replay.
-const REFUSAL_EVENT: Record<RefusalReason, AuditEvent["event"]> = {
-  unknown: "deny",
-  expired: "deny",
-  used: "replay",
-  in_flight: "deny",
+// Unknown, expired, revoked and used tickets look the same on the wire (no oracle); the audit keeps
+// the real reason. A redeemed ticket used again is a replay, a revoked or expired one a late use:
+// both mean it leaked. Denied and timed-out approvals are told to the holder of the whole ticket
+// (the snippet reports them); nobody else can present one.
+const REFUSALS: Record<Exclude<RefusalReason, "pending">, { event: AuditEvent["event"]; outcome: string; code: ErrorCode }> = {
+  unknown: { event: "deny", outcome: "unknown", code: "TICKET_INVALID" },
+  in_flight: { event: "deny", outcome: "in_flight", code: "TICKET_IN_FLIGHT" },
+  used: { event: "replay", outcome: "used", code: "TICKET_INVALID" },
+  revoked: { event: "late_use", outcome: "revoked", code: "TICKET_INVALID" },
+  expired: { event: "late_use", outcome: "expired", code: "TICKET_INVALID" },
+  denied: { event: "deny", outcome: "approval_denied", code: "APPROVAL_DENIED" },
+  approval_expired: { event: "deny", outcome: "approval_expired", code: "APPROVAL_EXPIRED" },
 };
+
+/** Seconds a waiting snippet sleeps between polls: at most one request every 2 s. */
+export const APPROVAL_POLL_SECONDS = 2;
 
 function stubFor(env: Env, routing: string) {
   try {
@@ -65,11 +74,21 @@ export async function redeemTicket(
   }
   const hash = await hashTicket(parsed.ticket);
   const ticketId = ticketIdOf(hash);
-  const begun = await stub.beginRedemption(hash);
+  let begun = await stub.beginRedemption(hash);
+  // A waiting ticket: ask Secret Server about its access request, if it has one; a poll consumes
+  // nothing and is not audited (a snippet polls every few seconds).
+  if (!begun.ok && begun.reason === "pending") {
+    if (!(await awaitApproval(stub, deps.source, hash, begun))) {
+      throw new ClaimcheckError("APPROVAL_PENDING", { retryAfter: APPROVAL_POLL_SECONDS, detail: "pending" });
+    }
+    begun = await stub.beginRedemption(hash);
+  }
   if (!begun.ok) {
+    if (begun.reason === "pending") throw new ClaimcheckError("APPROVAL_PENDING", { retryAfter: APPROVAL_POLL_SECONDS, detail: "pending" });
+    const refusal = REFUSALS[begun.reason];
     const about = begun.record ? describeTicket(begun.record, ticketId) : { ticketId };
-    await recordAudit(env.DB, { event: REFUSAL_EVENT[begun.reason], outcome: begun.reason, ...about, ...context });
-    throw new ClaimcheckError(begun.reason === "in_flight" ? "TICKET_IN_FLIGHT" : "TICKET_INVALID", { detail: begun.reason });
+    await recordAudit(env.DB, { event: refusal.event, outcome: refusal.outcome, ...about, ...context });
+    throw new ClaimcheckError(refusal.code, { detail: begun.reason });
   }
 
   const { record } = begun;
@@ -77,8 +96,10 @@ export async function redeemTicket(
   const who = { sub: record.subject, email: record.email, groups: record.groups };
   let values: Record<string, string>;
   try {
-    // The policy may have changed since the ticket was minted: check again.
-    if (!isAllowed(deps.policy, who, { id: record.secretId, path: record.secretPath })) {
+    // The policy may have changed since the ticket was minted: check again, approval included (a
+    // rule that now asks for approval is not met by a ticket minted without it).
+    const secret = { id: record.secretId, path: record.secretPath };
+    if (!isAllowed(deps.policy, who, secret) || !satisfies(begun.approval?.person, requiredApproval(deps.policy, who, secret))) {
       throw new ClaimcheckError("FORBIDDEN", { detail: "policy changed since mint" });
     }
     values = await fetchValues(deps.source, record, ticketId);

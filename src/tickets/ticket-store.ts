@@ -2,10 +2,15 @@
 // ticket records under SHA-256(ticket) only, and is the single place where a ticket changes state.
 //
 // Each method below runs without awaiting anything between its reads and writes of SQLite
-// (synchronous in a Durable Object), so it executes atomically: two redemptions of one ticket can
-// never both pass the checks. Expiry is checked on every read because alarms are at-least-once and
-// may run late; the alarm only cleans up.
+// (synchronous in a Durable Object), so it executes atomically: two redemptions of one ticket, or
+// two approvers deciding one request, can never both pass the checks. Expiry is checked on every
+// read because alarms are at-least-once and may run late; the alarm audits expiry and cleans up.
+//
+// A ticket's row outlives its use: redeemed, revoked, expired and denied tickets stay as
+// tombstones (hash, who, which secret; never a value) for REPLAY_MEMORY_MS, so a leaked ticket
+// presented later is recognised for what it is instead of looking unknown.
 import { DurableObject } from "cloudflare:workers";
+import { approvalStatus, ApprovalState, type Decider } from "../approval/approval-state";
 import { recordAudit, describeTicket, type AuditEvent, type OnceEvent } from "../audit/audit-log";
 import { AuditOutbox } from "../audit/audit-outbox";
 import { ticketIdOf } from "./ticket-format";
@@ -19,8 +24,8 @@ import { TicketRecord } from "./ticket-record";
 export const REDEMPTION_LEASE_MS = 30_000;
 
 /**
- * How long the hash of a redeemed ticket is kept after its expiry, so a later use is recognised
- * as a replay (a sign the ticket leaked) rather than an unknown ticket.
+ * How long the hash of an ended ticket (redeemed, revoked, expired, denied) is kept, so a later
+ * use is recognised as a replay or a late use (signs the ticket leaked) rather than an unknown one.
  */
 export const REPLAY_MEMORY_MS = 60 * 60_000;
 
@@ -37,13 +42,35 @@ const LAST_PLATFORM_RETRY = 5;
 /** When a delivery that outlived the platform's retries is tried again. */
 const DELIVERY_RETRY_MS = 5 * 60_000;
 
-export type RefusalReason = "unknown" | "expired" | "used" | "in_flight";
+/** How a ticket ended other than by redemption (`redeemed_at` marks that). */
+type Ending = "revoked" | "expired" | "denied";
+
+export type RefusalReason = "unknown" | "expired" | "used" | "in_flight" | "revoked" | "denied" | "pending" | "approval_expired";
 
 export type BeginRedemption =
-  | { ok: true; record: TicketRecord }
-  | { ok: false; reason: RefusalReason; record?: TicketRecord };
+  | { ok: true; record: TicketRecord; approval?: ApprovalState }
+  | { ok: false; reason: "pending"; record: TicketRecord; approval: ApprovalState }
+  | { ok: false; reason: Exclude<RefusalReason, "pending">; record?: TicketRecord };
 
 export type TicketStatus = { valid: true; createdAt: number; expiresAt: number } | { valid: false };
+
+/** What the approval page shows and decides on. */
+export type ApprovalView = {
+  ticketId: string;
+  record: TicketRecord;
+  approval: ApprovalState;
+  /** `pending` until decided; then the ticket's fate. */
+  state: "pending" | "approved" | "redeemed" | "denied" | "expired" | "revoked";
+  /** Approval deadline while pending; the ticket's expiry once approved. */
+  expiresAt: number;
+};
+
+export type Decision = "approved" | "denied";
+
+export type DecideResult =
+  | { outcome: "decided"; view: ApprovalView }
+  | { outcome: "already_decided" | "closed"; view: ApprovalView }
+  | { outcome: "unknown" };
 
 type Row = {
   hash: string;
@@ -52,7 +79,13 @@ type Row = {
   redeemed_at: number | null;
   lease_until: number | null;
   purge_at: number;
+  ended: Ending | null;
+  approval_id: string | null;
+  approval: string | null;
 };
+
+/** Columns added after the first release; stores created before get them on first start. */
+const LATER_COLUMNS: Record<string, string> = { ended: "TEXT", approval_id: "TEXT", approval: "TEXT" };
 
 export class TicketStore extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -62,8 +95,8 @@ export class TicketStore extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.outbox = new AuditOutbox(this.sql);
-    // purge_at: when the alarm deletes the row (expiry for live tickets, expiry plus the replay
-    // memory for redeemed ones).
+    // purge_at: when the alarm next looks at the row. For a live ticket that is its expiry (the
+    // alarm audits it and turns it into a tombstone); for an ended one, when it is deleted.
     this.sql.exec(`CREATE TABLE IF NOT EXISTS tickets (
       hash TEXT PRIMARY KEY,
       record TEXT NOT NULL,
@@ -72,48 +105,63 @@ export class TicketStore extends DurableObject<Env> {
       lease_until INTEGER,
       purge_at INTEGER NOT NULL
     )`);
+    const present = new Set(this.sql.exec<{ name: string }>("PRAGMA table_info(tickets)").toArray().map((c) => c.name));
+    for (const [name, type] of Object.entries(LATER_COLUMNS)) {
+      if (!present.has(name)) this.sql.exec(`ALTER TABLE tickets ADD COLUMN ${name} ${type}`);
+    }
     this.sql.exec("CREATE INDEX IF NOT EXISTS tickets_purge_at ON tickets (purge_at)");
+    this.sql.exec("CREATE INDEX IF NOT EXISTS tickets_approval_id ON tickets (approval_id)");
   }
 
-  /** Stores a new ticket and queues its `mint` audit event with it. */
-  async mint(hash: string, record: TicketRecord, audit: OnceEvent): Promise<void> {
+  /**
+   * Stores a new ticket with its audit events (mint, and approval_requested when it waits for a
+   * person or for Secret Server). A waiting ticket's `expiresAt` is the approval deadline.
+   */
+  async mint(hash: string, record: TicketRecord, audit: OnceEvent, approval?: ApprovalState, approvalAudit?: OnceEvent): Promise<void> {
     const parsed = TicketRecord.safeParse(record);
     // A plain error: a ZodError does not survive the RPC boundary cleanly, and says nothing the
     // caller (our own Worker) needs.
     if (!parsed.success) throw new TypeError("invalid ticket record");
+    const checkedApproval = approval === undefined ? undefined : ApprovalState.safeParse(approval);
+    if (checkedApproval && !checkedApproval.success) throw new TypeError("invalid approval");
     const valid = parsed.data;
     this.ctx.storage.transactionSync(() => {
       this.sql.exec(
-        "INSERT INTO tickets (hash, record, expires_at, purge_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO tickets (hash, record, expires_at, purge_at, approval_id, approval) VALUES (?, ?, ?, ?, ?, ?)",
         hash,
         JSON.stringify(valid),
         valid.expiresAt,
         valid.expiresAt,
+        checkedApproval?.data.id ?? null,
+        checkedApproval ? JSON.stringify(checkedApproval.data) : null,
       );
       this.outbox.add(audit);
+      if (approvalAudit) this.outbox.add(approvalAudit);
     });
     await this.armAlarm();
   }
 
-  /** Tells whether a ticket is valid and until when, without consuming it. */
+  /** Tells whether a ticket is redeemable and until when, without consuming it. */
   lookup(hash: string): TicketStatus {
     const row = this.row(hash);
-    if (!row || row.redeemed_at !== null || row.expires_at <= Date.now()) return { valid: false };
+    if (!row || this.refusal(row, Date.now()) !== undefined) return { valid: false };
     const record = this.parseRecord(row);
-    return { valid: true, createdAt: record.createdAt, expiresAt: record.expiresAt };
+    return { valid: true, createdAt: record.createdAt, expiresAt: row.expires_at };
   }
 
-  /** Takes a lease on a live ticket for one redemption attempt. */
+  /** Takes a lease on a live ticket for one redemption attempt. A poll of a waiting one changes nothing. */
   beginRedemption(hash: string): BeginRedemption {
     const row = this.row(hash);
     if (!row) return { ok: false, reason: "unknown" };
     const record = this.parseRecord(row);
     const now = Date.now();
-    if (row.redeemed_at !== null) return { ok: false, reason: "used", record };
-    if (row.expires_at <= now) return { ok: false, reason: "expired", record };
+    const refusal = this.refusal(row, now);
+    if (refusal === "pending") return { ok: false, reason: "pending", record, approval: this.parseApproval(row)! };
+    if (refusal !== undefined) return { ok: false, reason: refusal, record };
     if (row.lease_until !== null && row.lease_until > now) return { ok: false, reason: "in_flight", record };
     this.sql.exec("UPDATE tickets SET lease_until = ? WHERE hash = ?", now + REDEMPTION_LEASE_MS, hash);
-    return { ok: true, record };
+    const approval = this.parseApproval(row);
+    return approval ? { ok: true, record, approval } : { ok: true, record };
   }
 
   /**
@@ -125,7 +173,7 @@ export class TicketStore extends DurableObject<Env> {
   async completeRedemption(hash: string, audit: OnceEvent): Promise<boolean> {
     const row = this.row(hash);
     const now = Date.now();
-    if (!row || row.redeemed_at !== null || row.lease_until === null || row.expires_at <= now) return false;
+    if (!row || row.lease_until === null || this.refusal(row, now) !== undefined) return false;
     this.ctx.storage.transactionSync(() => {
       this.sql.exec(
         "UPDATE tickets SET redeemed_at = ?, lease_until = NULL, purge_at = ? WHERE hash = ?",
@@ -144,27 +192,76 @@ export class TicketStore extends DurableObject<Env> {
     this.sql.exec("UPDATE tickets SET lease_until = NULL WHERE hash = ? AND redeemed_at IS NULL", hash);
   }
 
-  /** Wipes every ticket of the session; returns the ids and records of those that were still live. */
-  async revokeAll(): Promise<{ ticketId: string; record: TicketRecord }[]> {
+  /**
+   * Revokes every live ticket of the session (waiting ones included) and returns them. They stay
+   * as revoked tombstones; redeemed and expired ones are left exactly as they were, so a replay
+   * after a revocation is still recognised. Idempotent: a second call finds nothing live.
+   */
+  async revokeAll(): Promise<{ ticketId: string; record: TicketRecord; approval?: ApprovalState }[]> {
+    const now = Date.now();
     const live = this.sql
-      .exec<Row>("SELECT * FROM tickets WHERE redeemed_at IS NULL AND expires_at > ?", Date.now())
-      .toArray()
-      .map((row) => ({ ticketId: ticketIdOf(row.hash), record: this.parseRecord(row) }));
-    this.sql.exec("DELETE FROM tickets");
-    await this.armAlarm(); // clears it, unless audit events still wait for delivery
-    return live;
+      .exec<Row>("SELECT * FROM tickets WHERE redeemed_at IS NULL AND ended IS NULL AND expires_at > ?", now)
+      .toArray();
+    this.sql.exec(
+      "UPDATE tickets SET ended = 'revoked', lease_until = NULL, purge_at = ? WHERE redeemed_at IS NULL AND ended IS NULL AND expires_at > ?",
+      now + REPLAY_MEMORY_MS,
+      now,
+    );
+    await this.armAlarm();
+    return live.map((row) => {
+      const approval = this.parseApproval(row);
+      return { ticketId: ticketIdOf(row.hash), record: this.parseRecord(row), ...(approval ? { approval } : {}) };
+    });
   }
 
-  /** Number of rows held (live tickets and replay tombstones), for tests and the soak bench. */
+  /** The ticket waiting on (or decided by) this approval, for the approval page. */
+  approvalView(approvalId: string): ApprovalView | undefined {
+    const row = this.approvalRow(approvalId);
+    return row && this.viewOf(row, Date.now());
+  }
+
+  /**
+   * Records a person's decision. One decision per request: the first one wins, later ones learn
+   * it was already decided. The caller has checked that `by` may decide; this only enforces
+   * that the request is still open.
+   */
+  async decide(approvalId: string, decision: Decision, by: Decider, audit: OnceEvent): Promise<DecideResult> {
+    const row = this.approvalRow(approvalId);
+    if (!row) return { outcome: "unknown" };
+    const now = Date.now();
+    const view = this.viewOf(row, now);
+    if (view.approval.personDecision) return { outcome: "already_decided", view };
+    if (view.state !== "pending") return { outcome: "closed", view };
+    const approval = { ...view.approval, personDecision: { decision, by, at: now } };
+    this.settle(row, approval, audit, now);
+    await this.armAlarm();
+    return { outcome: "decided", view: this.viewOf(this.row(row.hash)!, now) };
+  }
+
+  /**
+   * Records what Secret Server said about its access request. Returns the ticket's view after,
+   * or undefined when the ticket no longer waits (decided, revoked, expired meanwhile).
+   */
+  async settleSecretServer(hash: string, status: ApprovalState["secretServerStatus"] & string, audit: OnceEvent): Promise<ApprovalView | undefined> {
+    const row = this.row(hash);
+    const now = Date.now();
+    if (!row || this.refusal(row, now) !== "pending") return undefined;
+    const approval = { ...this.parseApproval(row)!, secretServerStatus: status };
+    if (status === "Pending") return this.viewOf(row, now);
+    this.settle(row, approval, audit, now);
+    await this.armAlarm();
+    return this.viewOf(this.row(row.hash)!, now);
+  }
+
+  /** Number of rows held (live tickets and tombstones), for tests and the soak bench. */
   size(): number {
     return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM tickets").one().n;
   }
 
   /**
-   * Delivers the audit outbox to D1, deletes what is due, and re-arms. Idempotent: a second run
-   * finds nothing queued and nothing due. Expired, never-redeemed tickets are audited as `expire`
-   * before they are deleted. If a D1 write fails the alarm throws and is retried, and the outbox
-   * rows and tickets are still there.
+   * Delivers the audit outbox to D1, audits what expired, deletes what is due, and re-arms.
+   * Idempotent: a second run finds nothing queued and nothing due. If a D1 write fails the alarm
+   * throws and is retried, and the outbox rows and tickets are still there.
    */
   override async alarm(info?: AlarmInvocationInfo): Promise<void> {
     try {
@@ -174,33 +271,97 @@ export class TicketStore extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(Date.now() + DELIVERY_RETRY_MS);
       return;
     }
-    await this.purge();
+    await this.expireAndPurge();
     await this.armAlarm();
   }
 
-  private async purge(): Promise<void> {
+  /**
+   * Live tickets past their expiry are audited (`expire`, or `approval_expired` for one still
+   * waiting) and kept as expired tombstones; tombstones past their memory are deleted.
+   */
+  private async expireAndPurge(): Promise<void> {
     const now = Date.now();
     const due = this.sql.exec<Row>("SELECT * FROM tickets WHERE purge_at <= ?", now).toArray();
-    const expired: AuditEvent[] = due
-      .filter((row) => row.redeemed_at === null)
-      .map((row) => ({
-        event: "expire",
+    const expiring = due.filter((row) => row.redeemed_at === null && row.ended === null);
+    const events: AuditEvent[] = expiring.map((row) => {
+      const waiting = this.refusal(row, row.expires_at - 1) === "pending";
+      return {
+        event: waiting ? "approval_expired" : "expire",
         outcome: "expired",
         at: row.expires_at,
         ...describeTicket(this.parseRecord(row), ticketIdOf(row.hash)),
-      }));
-    for (let i = 0; i < expired.length; i += AUDIT_BATCH) {
-      await recordAudit(this.env.DB, expired.slice(i, i + AUDIT_BATCH));
+      };
+    });
+    for (let i = 0; i < events.length; i += AUDIT_BATCH) {
+      await recordAudit(this.env.DB, events.slice(i, i + AUDIT_BATCH));
     }
-    this.sql.exec("DELETE FROM tickets WHERE purge_at <= ?", now);
+    this.ctx.storage.transactionSync(() => {
+      for (const row of expiring) {
+        this.sql.exec("UPDATE tickets SET ended = 'expired', lease_until = NULL, purge_at = ? WHERE hash = ?", row.expires_at + REPLAY_MEMORY_MS, row.hash);
+      }
+      this.sql.exec("DELETE FROM tickets WHERE purge_at <= ? AND (redeemed_at IS NOT NULL OR ended IS NOT NULL)", now);
+    });
+  }
+
+  /** Why the ticket cannot be redeemed now, or undefined when it can. */
+  private refusal(row: Row, now: number): Exclude<RefusalReason, "unknown" | "in_flight"> | undefined {
+    if (row.redeemed_at !== null) return "used";
+    const approval = this.parseApproval(row);
+    const status = approval && approvalStatus(approval);
+    if (row.ended === "revoked") return "revoked";
+    if (row.ended === "denied" || status === "denied") return "denied";
+    if (row.ended === "expired" || row.expires_at <= now) return status === "pending" ? "approval_expired" : "expired";
+    return status === "pending" ? "pending" : undefined;
+  }
+
+  /**
+   * Stores an approval's new state; when it is now approved, the ticket lives TICKET_TTL from
+   * this moment; when denied, it becomes a tombstone. The audit event goes in the same transaction.
+   */
+  private settle(row: Row, approval: ApprovalState, audit: OnceEvent, now: number): void {
+    const status = approvalStatus(approval);
+    this.ctx.storage.transactionSync(() => {
+      if (status === "approved") {
+        const expiresAt = now + approval.ticketTtlMs;
+        this.sql.exec("UPDATE tickets SET approval = ?, expires_at = ?, purge_at = ? WHERE hash = ?", JSON.stringify(approval), expiresAt, expiresAt, row.hash);
+      } else if (status === "denied") {
+        this.sql.exec("UPDATE tickets SET approval = ?, ended = 'denied', purge_at = ? WHERE hash = ?", JSON.stringify(approval), now + REPLAY_MEMORY_MS, row.hash);
+      } else {
+        this.sql.exec("UPDATE tickets SET approval = ? WHERE hash = ?", JSON.stringify(approval), row.hash);
+      }
+      if (status !== "pending") this.outbox.add({ ...audit, event: status === "approved" ? "approved" : "denied", at: now });
+    });
+  }
+
+  private viewOf(row: Row, now: number): ApprovalView {
+    const approval = this.parseApproval(row)!;
+    const refusal = this.refusal(row, now);
+    const state: ApprovalView["state"] =
+      refusal === undefined
+        ? "approved"
+        : refusal === "used"
+          ? "redeemed"
+          : refusal === "approval_expired"
+            ? "expired"
+            : refusal;
+    return { ticketId: ticketIdOf(row.hash), record: this.parseRecord(row), approval, state, expiresAt: row.expires_at };
   }
 
   private row(hash: string): Row | undefined {
     return this.sql.exec<Row>("SELECT * FROM tickets WHERE hash = ?", hash).toArray()[0];
   }
 
+  private approvalRow(approvalId: string): Row | undefined {
+    return this.sql.exec<Row>("SELECT * FROM tickets WHERE approval_id = ?", approvalId).toArray()[0];
+  }
+
+  /** The record as minted, with the current expiry (an approval moves it). */
   private parseRecord(row: Row): TicketRecord {
-    return TicketRecord.parse(JSON.parse(row.record));
+    return { ...TicketRecord.parse(JSON.parse(row.record)), expiresAt: row.expires_at };
+  }
+
+  private parseApproval(row: Row): ApprovalState | undefined {
+    return row.approval === null ? undefined : ApprovalState.parse(JSON.parse(row.approval));
   }
 
   /**

@@ -9,7 +9,10 @@ import { loadConfig } from "../../config";
 import { ClaimcheckError } from "../../errors";
 import type { SecretFieldInfo } from "../../secret-server";
 import { renderSnippet, SHELLS } from "../../snippets";
+import { fileAccessRequest, planApproval, type ApprovalPlan } from "../../approval/plan-approval";
+import { secretServerClientFor } from "../../secret-server";
 import { mintTicket, newTicket } from "../../tickets/mint-ticket";
+import { hashTicket, ticketIdOf } from "../../tickets/ticket-format";
 import { currentGrant } from "../caller";
 import { findAllowedSecret, parseSecretRef } from "../secret-access";
 import { asToolResult } from "../tool-result";
@@ -54,6 +57,15 @@ const Output = z.object({
   expires_at: z.string().describe("When the ticket in the script expires (ISO 8601)"),
   ticket_id: z.string().describe("Short, non-secret id of the ticket, as it appears in the audit trail"),
   secret: z.object({ id: z.number(), path: z.string(), field: z.string() }),
+  approval: z
+    .object({
+      status: z.literal("pending"),
+      url: z.string().describe("Where a person approves; show it to the user"),
+      expires_at: z.string().describe("When the request expires unless approved (ISO 8601)"),
+      approvers: z.string().describe('"self", or who else may approve'),
+    })
+    .optional()
+    .describe("Present when a person must approve first: the script waits for the decision"),
 });
 
 const DESCRIPTION = [
@@ -88,7 +100,14 @@ export function chooseField(fields: SecretFieldInfo[], requested: string | undef
 
 function instructions(shell: string, out: z.infer<typeof Output>): string {
   const names = out.variables.join(", ");
+  const waits = out.approval
+    ? [
+        `Approval needed: show the user this link and ask them to ${out.approval.approvers === "self" ? "confirm" : "have an approver decide"}: ${out.approval.url} — the script waits for the decision (until ${out.approval.expires_at}).`,
+        "",
+      ]
+    : [];
   return [
+    ...waits,
     `Run this in ${shell} to set ${names} (the value goes from Secret Server straight into the variable; it is never shown):`,
     "",
     out.script,
@@ -96,6 +115,10 @@ function instructions(shell: string, out: z.infer<typeof Output>): string {
     `When you are done, run: ${out.cleanup}`,
     `The ticket works once and expires at ${out.expires_at}. Never print or log the value of ${names}.`,
   ].join("\n");
+}
+
+function pendingApproval(plan: ApprovalPlan, expiresAt: number) {
+  return { status: "pending" as const, url: plan.url, expires_at: new Date(expiresAt).toISOString(), approvers: plan.approvers };
 }
 
 export function registerGetSecretEnvironmentVariable(server: McpServer): void {
@@ -120,13 +143,23 @@ export function registerGetSecretEnvironmentVariable(server: McpServer): void {
         // The snippet is rendered (and every input checked) before the ticket is stored, so a
         // refused request leaves no live ticket behind.
         const ticket = newTicket(env, grant.session);
+        const plan = planApproval(config, grant.who, secret, ticket);
         const snippet = renderSnippet({
           shell: input.shell,
           ticket,
           redeemUrl: `${config.publicUrl}/redeem`,
           variableName: input.variable_name ?? defaultVariableName(secret.name, field),
           command: input.command,
+          approval: plan && { url: plan.url, waitSeconds: plan.timeoutSeconds },
         });
+        const secretServerRequestId = plan?.secretServer
+          ? await fileAccessRequest(secretServerClientFor(config.secretServer), config, {
+              secretId: secret.id,
+              who: grant.who,
+              clientId: grant.clientId,
+              ticketId: ticketIdOf(await hashTicket(ticket)),
+            })
+          : undefined;
         const minted = await mintTicket(env, ticket, {
           session: grant.session,
           secret: { id: secret.id, path: secret.path, requiresComment: secret.requiresComment, checkOutEnabled: secret.checkOutEnabled },
@@ -135,12 +168,14 @@ export function registerGetSecretEnvironmentVariable(server: McpServer): void {
           clientId: grant.clientId,
           comment: input.comment,
           ttlSeconds: config.ticketTtlSeconds,
+          approval: plan && { id: plan.id, person: plan.person, secretServerRequestId, timeoutSeconds: plan.timeoutSeconds },
         });
         const out = {
           ...snippet,
           expires_at: new Date(minted.expiresAt).toISOString(),
           ticket_id: minted.ticketId,
           secret: { id: secret.id, path: secret.path, field },
+          ...(plan ? { approval: pendingApproval(plan, minted.expiresAt) } : {}),
         };
         return { content: [{ type: "text", text: instructions(input.shell, out) }], structuredContent: out };
       }),

@@ -7,11 +7,11 @@ import { startSecretServer, type RunningSecretServer } from "../../../dev/secret
 let server: RunningSecretServer;
 let token: string;
 
-async function login(base = server.url, password = "app-account-password"): Promise<Response> {
+async function login(base = server.url, password = "app-account-password", username = "claimcheck-app"): Promise<Response> {
   return fetch(`${base}/oauth2/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ username: "claimcheck-app", password, grant_type: "password" }),
+    body: new URLSearchParams({ username, password, grant_type: "password" }),
   });
 }
 
@@ -153,6 +153,205 @@ describe("secrets", () => {
   });
 });
 
+describe("access requests (approval for access)", () => {
+  const HOUR_MS = 3_600_000;
+  const inHours = (hours: number) => new Date(Date.now() + hours * HOUR_MS).toISOString();
+  const GATED = 19;
+  type AccessModel = { secretAccessRequestId: number; status: string; requestComment: string; currentUserRestrictedFromReviewing: boolean };
+
+  const tokenOf = async (username: string, password: string) =>
+    ((await (await login(server.url, password, username)).json()) as { access_token: string }).access_token;
+  const as = (bearer: string, path: string, init: RequestInit = {}) => api(path, { ...init, headers: { authorization: `Bearer ${bearer}` } });
+  const fileRequest = (body: Record<string, unknown>, init: RequestInit = {}) =>
+    api("/secret-access-requests", { method: "POST", body: JSON.stringify(body), ...init });
+  const askForGated = async (window = { startDate: inHours(0), expirationDate: inHours(1) }) =>
+    (await (await fileRequest({ secretId: GATED, requestComment: "for alice via claimcheck, ticket t-1", ...window })).json()) as AccessModel;
+  const decide = (id: number, body: Record<string, unknown>) =>
+    fetch(`${server.url}/_stand-in/access-requests/${id}`, { method: "POST", body: JSON.stringify(body) });
+  const listed = async () => (await (await fetch(`${server.url}/_stand-in/access-requests`)).json()) as AccessModel[];
+  const stateOf = async (id: number) => ((await (await api(`/secrets/${id}/state`)).json()) as { secretState: string }).secretState;
+  const readGated = () => api(`/secrets/${GATED}/fields/password`);
+
+  it("marks the gated secret in its model, summary and state, and leaves it out of searches without restricted secrets", async () => {
+    const dana = await tokenOf("dana", "dana-password");
+    expect(await (await as(dana, `/secrets/${GATED}`)).json()).toMatchObject({ id: GATED, requiresApprovalForAccess: true, isRestricted: true });
+    expect(await (await api("/secrets/11/summary")).json()).toMatchObject({ requiresApproval: false });
+    expect(await (await api(`/secrets/${GATED}/summary`)).json()).toMatchObject({ requiresApproval: true, isRestricted: true });
+    expect(await (await api(`/secrets/${GATED}/state`)).json()).toMatchObject({
+      id: GATED,
+      secretName: "sign-off",
+      isActive: true,
+      secretState: "RequiresApproval",
+    });
+    expect([await stateOf(11), await stateOf(13), await stateOf(14)]).toEqual(["None", "RequiresComment", "RequiresCheckout"]);
+    const ids = async (query: string) =>
+      ((await (await api(`/secrets?filter.searchText=sign-off${query}`)).json()) as { records: { id: number }[] }).records.map((r) => r.id);
+    expect([await ids(""), await ids("&filter.includeRestricted=true")]).toEqual([[], [GATED]]);
+  });
+
+  it("refuses every value read without an approved request exactly as it refuses a secret the caller may not see", async () => {
+    const denied = await (await api("/secrets/9999")).json();
+    const reads = [
+      api(`/secrets/${GATED}`),
+      readGated(),
+      api(`/secrets/${GATED}/fields/password?autoComment=for%20alice`),
+      api(`/secrets/${GATED}/restricted/fields/password`, { method: "POST", body: JSON.stringify({ comment: "for alice" }) }),
+      api(`/secrets/${GATED}/restricted`, { method: "POST", body: JSON.stringify({ comment: "for alice" }) }),
+    ];
+    for (const answer of await Promise.all(reads)) {
+      expect(answer.status).toBe(400);
+      expect(await answer.json()).toEqual(denied);
+    }
+    expect(server.stats().secretReads).toBe(0);
+    expect((await (await fetch(`${server.url}/_stand-in/audits/${GATED}`)).json())).toEqual([]);
+  });
+
+  it("lets the secret's approvers read it without a request", async () => {
+    const dana = await tokenOf("dana", "dana-password");
+    expect(await (await as(dana, `/secrets/${GATED}/fields/password`)).json()).toBe("L3dger-S1gn-0ff!");
+  });
+
+  it("files a request as a pending SecretAccessModel, the same by id, and lists it for tests with its comment", async () => {
+    const startDate = inHours(0);
+    const expirationDate = inHours(1);
+    const body = { secretId: GATED, requestComment: "for alice@example.com", startDate, expirationDate, ticketNumber: "INC-42" };
+    const answer = await fileRequest(body);
+    expect(answer.status).toBe(200);
+    const model = await answer.json();
+    expect(model).toEqual({
+      secretAccessRequestId: 1,
+      secretId: GATED,
+      secretName: "sign-off",
+      folderId: 2,
+      status: "Pending",
+      statusDescription: expect.any(String),
+      requestComment: "for alice@example.com",
+      responseComment: null,
+      startDate,
+      expirationDate,
+      requestDate: expect.any(String),
+      responseDate: null,
+      approverDisplayName: null,
+      requestingUserId: 1,
+      requestUsername: "claimcheck-app",
+      completed: false,
+      hasWorkflow: false,
+      accessRequestWorkflowMapId: null,
+      reviewStatusMessage: null,
+      ticketNumber: "INC-42",
+      ticketSystemId: null,
+      currentUserRestrictedFromReviewing: true,
+    });
+    expect(await (await api("/secret-access-requests/1")).json()).toEqual(model);
+    expect(await listed()).toEqual([{ ...model, currentUserRestrictedFromReviewing: false }]);
+    expect((await readGated()).status).toBe(400);
+  });
+
+  it("shows values only while an approved request's window is open, and reads an ended approval as Expired", async () => {
+    const { secretAccessRequestId: id } = await askForGated();
+    expect((await decide(id, { status: "Approved" })).status).toBe(200);
+    expect(await stateOf(GATED)).toBe("None");
+    expect(await (await readGated()).json()).toBe("L3dger-S1gn-0ff!");
+    expect((await (await fetch(`${server.url}/_stand-in/audits/${GATED}`)).json())).toMatchObject([{ action: "VIEW", username: "claimcheck-app" }]);
+
+    await decide(id, { status: "Approved", startDate: inHours(-2), expirationDate: inHours(-1) });
+    expect(await (await api(`/secret-access-requests/${id}`)).json()).toMatchObject({ status: "Expired", completed: true });
+    expect((await readGated()).status).toBe(400);
+    expect(await stateOf(GATED)).toBe("RequiresApproval");
+
+    const later = await askForGated({ startDate: inHours(1), expirationDate: inHours(2) });
+    await decide(later.secretAccessRequestId, { status: "Approved" });
+    expect((await readGated()).status).toBe(400);
+  });
+
+  it("keeps a denied or canceled request from opening the secret", async () => {
+    for (const status of ["Denied", "Canceled"]) {
+      const { secretAccessRequestId: id } = await askForGated();
+      await decide(id, { status, responseComment: "not now" });
+      expect(await (await api(`/secret-access-requests/${id}`)).json()).toMatchObject({ status, completed: true });
+      expect((await readGated()).status).toBe(400);
+    }
+  });
+
+  it("takes an approver's decision through PUT as Update-TssSecretAccessRequest sends it, never the requester's own", async () => {
+    const { secretAccessRequestId } = await askForGated();
+    const put = (bearer: string, body: Record<string, unknown>) =>
+      as(bearer, "/secret-access-requests", { method: "PUT", body: JSON.stringify({ secretAccessRequestId, ...body }) });
+    const dana = await tokenOf("dana", "dana-password");
+    const window = { startDate: inHours(0), expirationDate: inHours(1) };
+
+    expect(await (await put(token, { status: "Approved", ...window })).json()).toMatchObject({ errorCode: "API_AccessDenied" });
+    expect(await (await put(dana, { status: "Denied" })).json()).toMatchObject({ modelState: { "args.responseComment": [expect.any(String)] } });
+    expect(await (await put(dana, { status: "Approved" })).json()).toMatchObject({ modelState: { "args.expirationDate": [expect.any(String)] } });
+    const approved = await put(dana, { status: "Approved", ...window, responseComment: "ok for an hour" });
+    expect(await approved.json()).toMatchObject({
+      status: "Approved",
+      approverDisplayName: "Dana Ops",
+      responseComment: "ok for an hour",
+      responseDate: expect.any(String),
+      currentUserRestrictedFromReviewing: false,
+    });
+    expect((await put(dana, { status: "Denied", responseComment: "changed my mind" })).status).toBe(400);
+    expect(await (await api(`/secret-access-requests/${secretAccessRequestId}`)).json()).toMatchObject({
+      status: "Approved",
+      currentUserRestrictedFromReviewing: true,
+    });
+    expect(await (await readGated()).json()).toBe("L3dger-S1gn-0ff!");
+
+    const second = await askForGated();
+    const canceled = await as(token, "/secret-access-requests", {
+      method: "PUT",
+      body: JSON.stringify({ secretAccessRequestId: second.secretAccessRequestId, status: "Canceled" }),
+    });
+    expect(await canceled.json()).toMatchObject({ status: "Canceled" });
+  });
+
+  it("refuses malformed requests with ASP.NET's model-state answer, and unknown or hidden secrets and requests with Access Denied", async () => {
+    const modelStateOf = async (answer: Promise<Response>) => {
+      const response = await answer;
+      expect(response.status).toBe(400);
+      return Object.keys(((await response.json()) as { modelState: Record<string, string[]> }).modelState);
+    };
+    expect(await modelStateOf(fileRequest({}))).toEqual(expect.arrayContaining(["args.secretId", "args.requestComment", "args.expirationDate"]));
+    expect(await modelStateOf(fileRequest({ secretId: GATED, requestComment: " ", expirationDate: inHours(1) }))).toEqual(["args.requestComment"]);
+    const backwards = { secretId: GATED, requestComment: "x", startDate: inHours(2), expirationDate: inHours(1) };
+    expect(await modelStateOf(fileRequest(backwards))).toEqual(["args.expirationDate"]);
+    expect(await modelStateOf(fileRequest({ secretId: GATED, requestComment: "x", startDate: inHours(-2), expirationDate: inHours(-1) }))).toEqual([
+      "args.expirationDate",
+    ]);
+    const notADate = { secretId: GATED, requestComment: "x", expirationDate: "next tuesday-ish" };
+    expect(await modelStateOf(fileRequest(notADate))).toEqual(["args.expirationDate"]);
+    expect(await modelStateOf(fileRequest({ secretId: 11, requestComment: "x", expirationDate: inHours(1) }))).toEqual(["args.secretId"]);
+    expect((await api("/secret-access-requests", { method: "POST", body: "{not json" })).status).toBe(400);
+
+    const denied = await (await api("/secrets/9999")).json();
+    for (const secretId of [9999, 17]) {
+      expect(await (await fileRequest({ secretId, requestComment: "x", expirationDate: inHours(1) })).json()).toEqual(denied);
+    }
+    expect(await listed()).toEqual([]);
+    const { secretAccessRequestId } = await askForGated();
+    const hr = await tokenOf("hr-admin", "hr-admin-password");
+    expect(await (await as(hr, `/secret-access-requests/${secretAccessRequestId}`)).json()).toEqual(denied);
+    expect(await (await api("/secret-access-requests/9999")).json()).toEqual(denied);
+  });
+
+  it("decides only known requests through the control, with a known status", async () => {
+    expect((await decide(9999, { status: "Approved" })).status).toBe(404);
+    const { secretAccessRequestId } = await askForGated();
+    expect((await decide(secretAccessRequestId, { status: "Pending" })).status).toBe(400);
+    expect((await decide(secretAccessRequestId, { status: "approved" })).status).toBe(400);
+  });
+
+  it("forgets every request on reset", async () => {
+    await decide((await askForGated()).secretAccessRequestId, { status: "Approved" });
+    await fetch(`${server.url}/_stand-in/reset`, { method: "POST" });
+    token = await tokenOf("claimcheck-app", "app-account-password");
+    expect(await listed()).toEqual([]);
+    expect((await readGated()).status).toBe(400);
+    expect(await stateOf(GATED)).toBe("RequiresApproval");
+  });
+});
+
 describe("secret templates", () => {
   type TemplateField = { secretTemplateFieldId: number; fieldSlugName: string; name: string; isPassword: boolean; isFile: boolean };
 
@@ -176,7 +375,9 @@ describe("secret templates", () => {
   });
 
   it("agrees with the secrets' items: same slugs, names, ids and kinds", async () => {
-    const plain = (await loadSeed()).secrets.filter((s) => !s.requiresComment && !s.checkOutEnabled && !s.allowedUsers);
+    const plain = (await loadSeed()).secrets.filter(
+      (s) => !s.requiresComment && !s.checkOutEnabled && !s.allowedUsers && !s.requiresApprovalForAccess,
+    );
     expect(new Set(plain.map((s) => s.secretTemplateId))).toEqual(new Set([6003, 6008, 6034]));
     for (const { id, secretTemplateId } of plain) {
       const secret = (await (await api(`/secrets/${id}`)).json()) as {
@@ -231,6 +432,13 @@ describe("SDK-only mode (what Delinea's SDKs call, nothing more)", () => {
     for (const path of ["/secrets/11/restricted", "/secrets/11/restricted/fields/password", "/secrets/14/check-out", "/secrets/14/check-in"]) {
       expect(await status(path, "POST"), path).toBe(404);
     }
+    expect(await status("/secret-access-requests", "POST")).toBe(404);
+    expect(await status("/secret-access-requests/1")).toBe(404);
+  });
+
+  it("still refuses the values of an approval-gated secret, though nothing can ask for approval", async () => {
+    expect(await status("/secrets/19/fields/password")).toBe(400);
+    expect(await status(`/secrets/19/fields/password?autoComment=${encodeURIComponent("for alice")}`)).toBe(400);
   });
 
   it("searches by text only, in either parameter form, ignoring the folder, exact-match and restricted filters", async () => {

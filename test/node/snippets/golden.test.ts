@@ -8,8 +8,9 @@ import { renderSnippet, type Shell } from "../../../src/snippets/index.ts";
 const FIXTURES = new URL("../../fixtures/snippets/", import.meta.url);
 const TICKET = `cct_${"0123456789abcdef".repeat(4)}_${"AbCdEfGhIj-_".repeat(3)}AbCdEfG`;
 const REDEEM_URL = "https://claimcheck.example.com/redeem";
+const APPROVAL = { url: `https://claimcheck.example.com/approvals/${"0123456789abcdef".repeat(4)}/AbCdEfGhIj-_KlMnOpQrSt`, waitSeconds: 600 };
 
-const CASES: { file: string; shell: Shell; command?: string }[] = [
+const CASES: { file: string; shell: Shell; command?: string; approval?: typeof APPROVAL }[] = [
   { file: "powershell.ps1", shell: "powershell" },
   { file: "powershell-command.ps1", shell: "powershell", command: `npm run deploy -- --note 'it''s' # ‘curly’` },
   { file: "cmd.cmd", shell: "cmd" },
@@ -18,11 +19,15 @@ const CASES: { file: string; shell: Shell; command?: string }[] = [
   { file: "bash-command.sh", shell: "bash", command: `npm run deploy -- --note "it's"` },
   { file: "fish.fish", shell: "fish" },
   { file: "fish-command.fish", shell: "fish", command: `npm run deploy -- --note "it's"` },
+  { file: "powershell-approval.ps1", shell: "powershell", approval: APPROVAL },
+  { file: "cmd-approval.cmd", shell: "cmd", approval: APPROVAL },
+  { file: "bash-approval.sh", shell: "bash", approval: APPROVAL },
+  { file: "fish-approval.fish", shell: "fish", approval: APPROVAL },
 ];
 
 describe("rendered snippets match the reviewed fixtures", () => {
-  it.each(CASES)("$file", ({ file, shell, command }) => {
-    const snippet = renderSnippet({ shell, ticket: TICKET, redeemUrl: REDEEM_URL, variableName: "DEPLOY_TOKEN", command });
+  it.each(CASES)("$file", ({ file, shell, command, approval }) => {
+    const snippet = renderSnippet({ shell, ticket: TICKET, redeemUrl: REDEEM_URL, variableName: "DEPLOY_TOKEN", command, approval });
     const text = `${snippet.script}\n`;
     const path = new URL(file, FIXTURES);
     if (process.env.UPDATE_SNIPPET_FIXTURES === "1") writeFileSync(path, text);

@@ -50,8 +50,8 @@ export function shellAvailable(shell: RealShell): boolean {
 
 export type Workdir = {
   path: string;
-  /** Runs `lines` as one script file; resolves with the shell's exit status and stderr. */
-  run(shell: RealShell, lines: string[]): Promise<{ status: number | null; stderr: string }>;
+  /** Runs `lines` as one script file; resolves with the shell's exit status, stdout and stderr. */
+  run(shell: RealShell, lines: string[]): Promise<{ status: number | null; stdout: string; stderr: string }>;
   /** A file the script wrote, as text (undefined if it was not written). */
   read(file: string): Promise<string | undefined>;
   /** A file the script wrote, as bytes. */
@@ -68,11 +68,13 @@ export async function makeWorkdir(): Promise<Workdir> {
       const file = join(path, `script.${shell}`);
       await writeFile(file, `${lines.join("\n")}\n`);
       const [program, ...args] = INVOCATIONS[shell];
-      const child = spawn(program, [...args, file], { cwd: path, env, stdio: ["ignore", "ignore", "pipe"] });
+      const child = spawn(program, [...args, file], { cwd: path, env, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
       let stderr = "";
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
       child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
       const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
-      return { status, stderr };
+      return { status, stdout, stderr };
     },
     read: (file) => readFile(join(path, file), "utf8").catch(() => undefined),
     bytes: (file) => readFile(join(path, file)),

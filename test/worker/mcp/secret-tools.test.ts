@@ -103,6 +103,40 @@ describe("get_secret_environment_variable", () => {
   });
 });
 
+describe("get_secret_environment_variable for a secret that needs approval", () => {
+  it("answers as usual plus a pending approval with the link, and the ticket waits (503, Retry-After)", async () => {
+    const { result, body } = await getSecret(dev, { secret_path: "Certs/tls-bundle", shell: "bash", field: "host" });
+    expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
+    const out = result.structuredContent;
+    expect(out).toMatchObject({ variables: ["TLS_BUNDLE_HOST"], ticket_id: expect.stringMatching(/^[0-9a-f]{12}$/) });
+    expect(out.approval).toMatchObject({ status: "pending", approvers: "self", url: expect.stringMatching(/^https:\/\/claimcheck\.test\/approvals\/[0-9a-f]{64}\/[A-Za-z0-9_-]{22}$/) });
+    expect(Date.parse(out.approval.expires_at) - Date.now()).toBeGreaterThan(500_000); // APPROVAL_TIMEOUT_SECONDS default 600
+    const text: string = result.content[0].text;
+    expect(text.split("\n")[0]).toContain(out.approval.url);
+    expect(text.split("\n")[0]).toMatch(/show the user/i);
+    expect(out.script).toContain(`claimcheck: waiting for approval: ${out.approval.url}`);
+    expect(body).not.toContain("api.example.test");
+
+    const waiting = await redeem(TICKET.exec(out.script)![0]);
+    expect(waiting.status).toBe(503);
+    expect(waiting.headers.get("Retry-After")).toBe("2");
+    expect(waiting.headers.get("Claimcheck-Error")).toMatch(/^APPROVAL_PENDING: /);
+    expect(await waiting.text()).not.toContain("api.example.test");
+  });
+
+  it("names the approvers when the rule asks someone else", async () => {
+    const { result } = await getSecret(dev, { secret_path: "Ops/break-glass", shell: "fish" });
+    expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
+    expect(result.structuredContent.approval.approvers).toContain("approver@corp.example");
+  });
+
+  it("has no approval key where no rule asks for one", async () => {
+    const { result } = await getSecret(dev, { secret_path: "db/prod", shell: "bash" });
+    expect(result.structuredContent).not.toHaveProperty("approval");
+    expect(result.structuredContent.script).not.toContain("waiting for approval");
+  });
+});
+
 describe("search_secrets", () => {
   it("lists only what the caller may use, with fields and no values", async () => {
     const answer = await callTool(dev, "search_secrets", { query: "stripe" });

@@ -24,10 +24,10 @@ describe("whoami over MCP", () => {
       email: "dev@corp.example",
       name: "Dev Eloper",
       groups: ["payments", "eng"],
-      allowed: { paths: ["db/**", "Payments/**"], ids: [] },
+      allowed: { paths: ["db/**", "Payments/**", "Certs/**", "Ops/**"], ids: [] },
     });
     expect(result.content[0].text).toBe(
-      "Signed in as Dev Eloper <dev@corp.example>\nSubject: corp|user:42\nGroups: payments, eng\nAllowed secrets: db/**, Payments/**",
+      "Signed in as Dev Eloper <dev@corp.example>\nSubject: corp|user:42\nGroups: payments, eng\nAllowed secrets: db/**, Payments/**, Certs/**, Ops/**",
     );
   });
 

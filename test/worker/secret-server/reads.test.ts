@@ -49,6 +49,7 @@ describe("finding secrets", () => {
       folderId: 7,
       folderPath: "\\Payments\\Restricted",
       requiresComment: true,
+      requiresApproval: false,
       checkOutEnabled: false,
       checkedOut: false,
       fields: [{ slug: "resource", fieldName: "Resource", isPassword: false, isFile: false }, password],

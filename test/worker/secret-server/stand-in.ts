@@ -90,6 +90,7 @@ export const PROD_DESCRIBED = {
   folderId: 2,
   folderPath: "\\db",
   requiresComment: false,
+  requiresApproval: false,
   checkOutEnabled: false,
   checkedOut: false,
   fields: [

@@ -138,7 +138,7 @@ describe("TicketStore", () => {
     expect(await stub.beginRedemption("f".repeat(64))).toEqual({ ok: false, reason: "unknown" });
   });
 
-  it("the alarm deletes expired tickets, audits them, re-arms, and is safe to run twice", async () => {
+  it("the alarm audits expired tickets, keeps them as tombstones, re-arms, and is safe to run twice", async () => {
     const { stub, hash } = await mintOne({ expiresAt: Date.now() + 50, session: "alarm-session" });
     const later = await hashTicket(createTicket("1".repeat(64)));
     const laterExpiry = Date.now() + 60_000;
@@ -147,17 +147,31 @@ describe("TicketStore", () => {
     await new Promise((r) => setTimeout(r, 80));
 
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect(await stub.size()).toBe(1);
+    expect(await stub.size()).toBe(2); // the expired one stays, as a tombstone
+    expect(await stub.beginRedemption(hash)).toMatchObject({ ok: false, reason: "expired" });
     expect(await stub.lookup(later)).toMatchObject({ valid: true });
     await runInDurableObject(stub, async (_i, state) => {
       expect(await state.storage.getAlarm()).toBe(laterExpiry);
     });
     // A second, late run of the same alarm finds nothing due and changes nothing.
     await runInDurableObject(stub, async (instance) => instance.alarm());
-    expect(await stub.size()).toBe(1);
+    expect(await stub.size()).toBe(2);
 
     const rows = await env.DB.prepare("SELECT event, outcome, ticket_id FROM audit_events WHERE session = 'alarm-session' AND event = 'expire'").all();
     expect(rows.results).toEqual([{ event: "expire", outcome: "expired", ticket_id: ticketIdOf(hash) }]);
+  });
+
+  it("forgets an expired ticket's tombstone after the replay memory", async () => {
+    const { stub, hash } = await mintOne({ expiresAt: Date.now() + 20 });
+    await new Promise((r) => setTimeout(r, 40));
+    await runInDurableObject(stub, async (instance) => instance.alarm());
+    await runInDurableObject(stub, async (_i, state) => {
+      expect(await state.storage.getAlarm()).toBeGreaterThanOrEqual(Date.now() + REPLAY_MEMORY_MS - 1_000);
+      state.storage.sql.exec("UPDATE tickets SET purge_at = ?", Date.now() - 1);
+    });
+    await runInDurableObject(stub, async (instance) => instance.alarm());
+    expect(await stub.size()).toBe(0);
+    expect(await stub.beginRedemption(hash)).toEqual({ ok: false, reason: "unknown" });
   });
 
   it("keeps a redeemed ticket's hash long enough to recognise a replay, then forgets it", async () => {
@@ -177,18 +191,33 @@ describe("TicketStore", () => {
     expect(await auditEvents(ticketIdOf(hash))).toEqual(["mint:ok", "redeem:ok"]);
   });
 
-  it("revokeAll wipes every ticket of the session and returns the live ones", async () => {
-    const { stub, hash, rec } = await mintOne();
+  it("revokeAll turns live tickets into revoked tombstones and leaves redeemed ones as they were", async () => {
+    const { stub, hash, rec, redeemed } = await mintOne();
     const other = await hashTicket(createTicket("2".repeat(64)));
     await stub.mint(other, rec, audited("mint", other, rec));
+    await stub.beginRedemption(hash);
+    expect(await stub.completeRedemption(hash, redeemed)).toBe(true);
     const revoked = await stub.revokeAll();
-    expect(revoked).toHaveLength(2);
-    expect(await stub.beginRedemption(hash)).toEqual({ ok: false, reason: "unknown" });
-    expect(await stub.size()).toBe(0);
-    // The mint records still reach D1; then nothing is left to wake the store for.
+    expect(revoked.map((r) => r.ticketId)).toEqual([ticketIdOf(other)]);
+    expect(await stub.beginRedemption(other)).toMatchObject({ ok: false, reason: "revoked", record: { subject: rec.subject } });
+    expect(await stub.beginRedemption(hash)).toMatchObject({ ok: false, reason: "used", record: { subject: rec.subject } });
+    expect(await stub.size()).toBe(2);
+    expect(await stub.revokeAll()).toEqual([]); // idempotent
+    // Both tombstones go after the replay memory; then nothing is left to wake the store for.
     await deliverAudit(stub);
-    expect(await auditEvents(ticketIdOf(other))).toEqual(["mint:ok"]);
+    await runInDurableObject(stub, async (instance, state) => {
+      state.storage.sql.exec("UPDATE tickets SET purge_at = ?", Date.now() - 1);
+      await instance.alarm();
+    });
+    expect(await stub.size()).toBe(0);
     await runInDurableObject(stub, async (_i, state) => expect(await state.storage.getAlarm()).toBeNull());
+  });
+
+  it("a lease taken before a revocation cannot burn the revoked ticket", async () => {
+    const { stub, hash, redeemed } = await mintOne();
+    expect(await stub.beginRedemption(hash)).toMatchObject({ ok: true });
+    await stub.revokeAll();
+    expect(await stub.completeRedemption(hash, redeemed)).toBe(false);
   });
 
   it("refuses a malformed record at mint", async () => {
