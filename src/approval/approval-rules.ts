@@ -2,9 +2,9 @@
 // Pure functions, no I/O. When several rules allow the caller the same secret, approval is needed
 // if any of them asks for it; if any names approvers, one of those approvers must decide (the
 // requester's own confirmation is then not enough). A rule without `approval` asks for nothing.
-import type { AccessPolicy, Identity, SecretLocation } from "../policy/access-policy";
+import type { AccessPolicy, ApproverSet, Identity, SecretLocation } from "../policy/access-policy";
 import { allowingRules, namesPerson } from "../policy/access-policy";
-import type { ApproverSet, Decider, PersonApproval } from "./approval-state";
+import type { Decider, PersonApproval } from "./approval-state";
 
 /** The person approval the policy asks for, or undefined when none. */
 export function requiredApproval(policy: AccessPolicy, who: Identity, secret: SecretLocation): PersonApproval | undefined {

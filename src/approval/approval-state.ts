@@ -2,19 +2,7 @@
 // session's TicketStore (so the decision and the ticket's single use change in one object, under
 // one lock). Never a value, never a ticket: who must approve, what they decided, and when.
 import { z } from "zod";
-
-/** Who may approve: anyone matching one of these lists who is not the requester. */
-export const ApproverSet = z
-  .object({
-    groups: z.array(z.string().min(1)).optional(),
-    emails: z.array(z.string().min(1)).optional(),
-    subjects: z.array(z.string().min(1)).optional(),
-  })
-  .strict()
-  .refine((a) => a.groups?.length || a.emails?.length || a.subjects?.length, {
-    message: "approval must name groups, emails or subjects",
-  });
-export type ApproverSet = z.infer<typeof ApproverSet>;
+import { ApproverSet } from "../policy/access-policy";
 
 /** A person's part of an approval: the requester themselves, or someone else from a set. */
 export const PersonApproval = z.discriminatedUnion("kind", [

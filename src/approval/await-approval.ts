@@ -1,6 +1,6 @@
 // A waiting ticket polled by its snippet: when Secret Server's own workflow applies, its access
-// request is asked about now, and the answer recorded in the TicketStore. Returns whether the
-// ticket is now approved (then the caller takes the lease as for any ticket).
+// request is asked about now, and a decision recorded in the TicketStore. Returns whether
+// Secret Server decided (approved or not): the caller then looks at the ticket again.
 import type { SecretReader } from "../secret-server";
 import { describeTicket } from "../audit/audit-log";
 import type { BeginRedemption, TicketStore } from "../tickets/ticket-store";
@@ -20,11 +20,11 @@ export async function awaitApproval(
   if (request.status === "Pending") return false;
   // Anything but a clear Approved fails closed.
   const status = request.status === "Approved" ? "Approved" : request.status === "Denied" ? "Denied" : "Canceled";
-  const view = await store.settleSecretServer(hash, status, {
+  await store.settleSecretServer(hash, status, {
     event: status === "Approved" ? "approved" : "denied",
     outcome: status === "Approved" ? "ok" : status.toLowerCase(),
     ...describeTicket(record, ticketIdOf(hash)),
     detail: { secret_server_request: requestId, decided_by: "secret-server" },
   });
-  return view?.state === "approved";
+  return true;
 }

@@ -2,8 +2,20 @@
 // some rule names the caller (by group, email or subject) and the secret (by path glob or id).
 // Pure functions, no I/O; evaluated at mint and again at redemption.
 import { z } from "zod";
-import { ApproverSet } from "../approval/approval-state";
 import { matchesGlob } from "./glob";
+
+/** Who may approve a rule's secrets (its `approval`): anyone matching one of these lists who is not the requester. */
+export const ApproverSet = z
+  .object({
+    groups: z.array(z.string().min(1)).optional(),
+    emails: z.array(z.string().min(1)).optional(),
+    subjects: z.array(z.string().min(1)).optional(),
+  })
+  .strict()
+  .refine((a) => a.groups?.length || a.emails?.length || a.subjects?.length, {
+    message: "approval must name groups, emails or subjects",
+  });
+export type ApproverSet = z.infer<typeof ApproverSet>;
 
 const AccessRule = z
   .object({

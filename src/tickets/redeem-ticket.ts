@@ -75,12 +75,9 @@ export async function redeemTicket(
   const hash = await hashTicket(parsed.ticket);
   const ticketId = ticketIdOf(hash);
   let begun = await stub.beginRedemption(hash);
-  // A waiting ticket: ask Secret Server about its access request, if it has one; a poll consumes
-  // nothing and is not audited (a snippet polls every few seconds).
-  if (!begun.ok && begun.reason === "pending") {
-    if (!(await awaitApproval(stub, deps.source, hash, begun))) {
-      throw new ClaimcheckError("APPROVAL_PENDING", { retryAfter: APPROVAL_POLL_SECONDS, detail: "pending" });
-    }
+  // A waiting ticket: ask Secret Server about its access request, if it has one, and look again
+  // when it decided. A poll consumes nothing and is not audited (a snippet polls every 2 s).
+  if (!begun.ok && begun.reason === "pending" && (await awaitApproval(stub, deps.source, hash, begun))) {
     begun = await stub.beginRedemption(hash);
   }
   if (!begun.ok) {
