@@ -82,5 +82,11 @@ export function createAccessRequests(api: RestApi, now: () => number): AccessReq
       if (request.id !== id) throw mismatch("access request");
       return request;
     },
+
+    async withdrawAccessRequest(id) {
+      // SecretAccessUpdateArgs: the requester may only cancel its own request.
+      const answer = await api.put("/secret-access-requests", { secretAccessRequestId: checkId(id, "access request id"), status: "Canceled" });
+      expectJson(answer, accessRequestAnswer, "access request");
+    },
   };
 }

@@ -9,12 +9,13 @@ import type { SendOptions, Transport, UpstreamAnswer } from "./transport";
 export type RestApi = {
   get(path: string, query?: Record<string, string>): Promise<UpstreamAnswer>;
   post(path: string, body?: unknown, options?: SendOptions): Promise<UpstreamAnswer>;
+  put(path: string, body?: unknown, options?: SendOptions): Promise<UpstreamAnswer>;
 };
 
 export function createRestApi(tokens: TokenSource, transport: Transport): RestApi {
   // A rejected token means the call was refused unprocessed, so repeating it is safe even where
   // `options` turns the transport's retries off.
-  async function call(method: "GET" | "POST", path: string, query: Record<string, string>, body?: unknown, options?: SendOptions) {
+  async function call(method: "GET" | "POST" | "PUT", path: string, query: Record<string, string>, body?: unknown, options?: SendOptions) {
     for (let attempt = 0; ; attempt++) {
       const { token, apiBase } = await tokens.session();
       const url = new URL(`${apiBase}/api/v1${path}`);
@@ -39,5 +40,6 @@ export function createRestApi(tokens: TokenSource, transport: Transport): RestAp
   return {
     get: (path, query = {}) => call("GET", path, query),
     post: (path, body, options) => call("POST", path, {}, body, options),
+    put: (path, body, options) => call("PUT", path, {}, body, options),
   };
 }

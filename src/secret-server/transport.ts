@@ -23,7 +23,7 @@ export type SendOptions = {
 export type Transport = {
   send(
     url: URL,
-    init: { method: "GET" | "POST"; headers: Record<string, string>; body?: string },
+    init: { method: "GET" | "POST" | "PUT"; headers: Record<string, string>; body?: string },
     options?: SendOptions,
   ): Promise<UpstreamAnswer>;
 };

@@ -89,6 +89,8 @@ export interface AccessRequests {
   secretState(id: number): Promise<string>;
   requestAccess(req: NewAccessRequest): Promise<AccessRequest>;
   accessRequest(id: number): Promise<AccessRequest>;
+  /** Withdraws the app account's own request (status `Canceled`), e.g. when its ticket is revoked. */
+  withdrawAccessRequest(id: number): Promise<void>;
 }
 
 export type SecretServerClientOptions = {

@@ -3,6 +3,8 @@
 import type { McpServer } from "@modelcontextprotocol/server";
 import { env } from "cloudflare:workers";
 import { z } from "zod";
+import { loadConfig } from "../../config";
+import { secretServerClientFor } from "../../secret-server";
 import { revokeSessionTickets } from "../../tickets/revoke-tickets";
 import { currentGrant } from "../caller";
 import { asToolResult } from "../tool-result";
@@ -23,7 +25,7 @@ export function registerRevokeTickets(server: McpServer): void {
     async (_input, ctx) =>
       asToolResult(async () => {
         const grant = await currentGrant(ctx);
-        const revoked = await revokeSessionTickets(env, grant.session);
+        const revoked = await revokeSessionTickets(env, grant.session, {}, secretServerClientFor(loadConfig(env).secretServer));
         return {
           content: [{ type: "text", text: revoked === 0 ? "You had no unredeemed tickets." : `Revoked ${revoked} unredeemed ticket(s).` }],
           structuredContent: { revoked },

@@ -9,6 +9,7 @@ import { ClaimcheckError } from "../../../src/errors";
 import { createSecretServerClient, type SecretReader } from "../../../src/secret-server";
 import { mintTicket, newTicket } from "../../../src/tickets/mint-ticket";
 import { redeemTicket } from "../../../src/tickets/redeem-ticket";
+import { revokeSessionTickets } from "../../../src/tickets/revoke-tickets";
 import { hashTicket, ticketIdOf } from "../../../src/tickets/ticket-format";
 import { standIn } from "../secret-server/stand-in";
 import { deliverSessionAudit } from "../tickets/audit-delivery";
@@ -83,6 +84,14 @@ describe("Secret Server's access-request workflow", () => {
     expect(results.map((r) => `${r.event}:${r.outcome}`)).toEqual(["mint:ok", "approval_requested:pending", "approved:ok", "redeem:ok", "replay:used"]);
     expect(JSON.parse(results[2]!.detail as string)).toMatchObject({ secret_server_request: t.requestId });
     expect(JSON.stringify(results)).not.toContain(SIGN_OFF.value);
+  });
+
+  it("revoke_tickets withdraws the access request at Secret Server", async () => {
+    const t = await waitingTicket();
+    expect(await revokeSessionTickets(env, t.session, {}, source)).toBe(1);
+    const listed = (await (await fetch(`${ss.url}/_stand-in/access-requests`)).json()) as Listed[];
+    expect(listed.find((r) => r.secretAccessRequestId === t.requestId)?.status).toBe("Canceled");
+    expect(await present(t.ticket)).toBe("TICKET_INVALID");
   });
 
   it("fails closed when Secret Server denies", async () => {
