@@ -30,7 +30,7 @@ const MIN_SECRET_CHARS = 6;
 /** Audit events (`event:outcome`, in order) a ticket's story leaves, by what the test did with it. */
 const RAN_TWICE = ["mint:ok", "redeem:ok", "replay:used"];
 const RAN_ONCE = ["mint:ok", "redeem:ok"];
-const REVOKED_THEN_RUN = ["mint:ok", "revoke:ok", "deny:unknown"];
+const REVOKED_THEN_RUN = ["mint:ok", "revoke:ok", "late_use:revoked"];
 
 // Every answer the Worker handed out with the audit trail its ticket must leave, and what every
 // shell session printed: all of it is checked at the end.

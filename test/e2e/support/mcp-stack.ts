@@ -32,6 +32,8 @@ export type McpStack = {
 
 export type McpStackOptions = {
   accessPolicy: unknown;
+  /** Further Worker settings (e.g. APPROVAL_TIMEOUT_SECONDS); the stack's own win on a clash. */
+  extraWorkerVars?: Record<string, string>;
   /** Copy the Worker's output to this process's (for debugging a failing run). */
   echo?: boolean;
 };
@@ -62,12 +64,15 @@ export async function startMcpStack(options: McpStackOptions): Promise<McpStack>
     const worker = await startWranglerDev({
       port,
       echo: options.echo ?? false,
-      vars: workerVars({
-        publicUrl,
-        oidc: { issuer: idp.issuer, clientId: oidcClient.clientId, clientSecret: oidcClient.clientSecret },
-        secretServer: { url: secretServer.url, ...SECRET_SERVER_ACCOUNT },
-        accessPolicy: options.accessPolicy,
-      }),
+      vars: {
+        ...options.extraWorkerVars,
+        ...workerVars({
+          publicUrl,
+          oidc: { issuer: idp.issuer, clientId: oidcClient.clientId, clientSecret: oidcClient.clientSecret },
+          secretServer: { url: secretServer.url, ...SECRET_SERVER_ACCOUNT },
+          accessPolicy: options.accessPolicy,
+        }),
+      },
     });
     closers.push(() => worker.close());
     return {
