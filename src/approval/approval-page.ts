@@ -97,7 +97,8 @@ export function approvalRefusedPage(viewer: BrowserSession): Response {
     "Not allowed",
     `<p class="who">Signed in as ${escapeHtml(viewer.identity.email)}</p>
 <h1>You cannot decide this request</h1>
-<p>This approval request does not exist, has been withdrawn, or is not one you may see or decide. Nothing was changed.</p>`,
+<p>This approval request does not exist, has been withdrawn, or is not one you may see or decide. Nothing was changed.</p>
+<p class="note">If your MCP client opened this page itself, the request may not be filed yet: reload in a few seconds.</p>`,
     403,
   );
 }

@@ -26,12 +26,14 @@ export function planApproval(
   who: Identity,
   secret: SecretLocation & { requiresApproval: boolean },
   ticket: string,
+  /** An id drawn before, when the client already showed the page's link (url-elicitation.ts). */
+  approvalId: string = newApprovalId(),
 ): ApprovalPlan | undefined {
   const person = requiredApproval(config.accessPolicy, who, secret);
   if (person === undefined && !secret.requiresApproval) return undefined;
   const routing = parseTicket(ticket)?.routing;
   if (routing === undefined) throw new TypeError("ticket is malformed");
-  const id = newApprovalId();
+  const id = approvalId;
   const approvers = [person && describeApprovers(person), secret.requiresApproval ? "Secret Server's approvers" : undefined]
     .filter(Boolean)
     .join(", then ");

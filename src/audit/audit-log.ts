@@ -3,7 +3,7 @@
 import { z } from "zod";
 import type { TicketRecord } from "../tickets/ticket-record";
 
-/** Every event the trail records; migrations/ keeps the table's CHECK list equal to this. */
+/** Every event the trail records. The only list: D1 takes any name (migrations/0003), so a new event is added here. */
 export const AUDIT_EVENTS = [
   "mint",
   "redeem",

@@ -1,6 +1,6 @@
 // How tool outcomes reach the model. Errors become MCP tool errors (isError) carrying only the
 // public message of a ClaimcheckError: never an upstream body, a stack or a value.
-import type { CallToolResult } from "@modelcontextprotocol/server";
+import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
 import { ClaimcheckError } from "../errors";
 import { logEvent } from "../log";
 
@@ -12,7 +12,9 @@ export function toolError(err: unknown): CallToolResult {
 }
 
 /** Runs a tool body and turns any thrown error into a tool error. */
-export async function asToolResult(run: () => Promise<CallToolResult>): Promise<CallToolResult> {
+export async function asToolResult(
+  run: () => Promise<CallToolResult | InputRequiredResult>,
+): Promise<CallToolResult | InputRequiredResult> {
   try {
     return await run();
   } catch (err) {

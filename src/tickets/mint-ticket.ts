@@ -81,6 +81,8 @@ export async function mintTicket(
     event: "approval_requested" as const,
     outcome: "pending",
     detail: {
+      // Not a capability (the page checks who decides): lets a list of open requests link to them.
+      approval_id: approval.id,
       approvers: approval.person?.kind ?? "secret-server",
       ...(approval.secretServerRequestId !== undefined ? { secret_server_request: approval.secretServerRequestId } : {}),
     },

@@ -110,7 +110,9 @@ export class TicketStore extends DurableObject<Env> {
       if (!present.has(name)) this.sql.exec(`ALTER TABLE tickets ADD COLUMN ${name} ${type}`);
     }
     this.sql.exec("CREATE INDEX IF NOT EXISTS tickets_purge_at ON tickets (purge_at)");
-    this.sql.exec("CREATE INDEX IF NOT EXISTS tickets_approval_id ON tickets (approval_id)");
+    // Unique: an approval id names one request (a client could echo one back twice, see
+    // approval/url-elicitation.ts). SQLite lets any number of rows hold NULL.
+    this.sql.exec("CREATE UNIQUE INDEX IF NOT EXISTS tickets_approval_id_unique ON tickets (approval_id)");
   }
 
   /**

@@ -10,6 +10,7 @@ import { ClaimcheckError } from "../../errors";
 import type { SecretFieldInfo } from "../../secret-server";
 import { renderSnippet, SHELLS } from "../../snippets";
 import { fileAccessRequest, planApproval, type ApprovalPlan } from "../../approval/plan-approval";
+import { askToOpen, declaresUrlElicitation, resumedApprovalId } from "../../approval/url-elicitation";
 import { secretServerClientFor } from "../../secret-server";
 import { mintTicket, newTicket } from "../../tickets/mint-ticket";
 import { hashTicket, ticketIdOf } from "../../tickets/ticket-format";
@@ -143,7 +144,10 @@ export function registerGetSecretEnvironmentVariable(server: McpServer): void {
         // The snippet is rendered (and every input checked) before the ticket is stored, so a
         // refused request leaves no live ticket behind.
         const ticket = newTicket(env, grant.session);
-        const plan = planApproval(config, grant.who, secret, ticket);
+        const resumed = resumedApprovalId(ctx);
+        const plan = planApproval(config, grant.who, secret, ticket, resumed);
+        // A client that can open URLs is asked to show the page first; it calls again after.
+        if (plan && resumed === undefined && declaresUrlElicitation(ctx)) return askToOpen(plan);
         const snippet = renderSnippet({
           shell: input.shell,
           ticket,
