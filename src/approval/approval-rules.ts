@@ -2,13 +2,13 @@
 // Pure functions, no I/O. When several rules allow the caller the same secret, approval is needed
 // if any of them asks for it; if any names approvers, one of those approvers must decide (the
 // requester's own confirmation is then not enough). A rule without `approval` asks for nothing.
-import type { AccessPolicy, ApproverSet, Identity, SecretLocation } from "../policy/access-policy";
+import type { AccessPolicy, Action, ApproverSet, Identity, SecretLocation } from "../policy/access-policy";
 import { allowingRules, namesPerson } from "../policy/access-policy";
 import type { Decider, PersonApproval } from "./approval-state";
 
 /** The person approval the policy asks for, or undefined when none. */
-export function requiredApproval(policy: AccessPolicy, who: Identity, secret: SecretLocation): PersonApproval | undefined {
-  const asks = allowingRules(policy, who, secret).flatMap((rule) => (rule.approval === undefined ? [] : [rule.approval]));
+export function requiredApproval(policy: AccessPolicy, who: Identity, secret: SecretLocation, action: Action = "read"): PersonApproval | undefined {
+  const asks = allowingRules(policy, who, secret, action).flatMap((rule) => (rule.approval === undefined ? [] : [rule.approval]));
   if (asks.length === 0) return undefined;
   const named = asks.filter((a): a is ApproverSet => a !== "self");
   if (named.length === 0) return { kind: "self" };

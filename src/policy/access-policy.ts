@@ -17,6 +17,9 @@ export const ApproverSet = z
   });
 export type ApproverSet = z.infer<typeof ApproverSet>;
 
+export const ACTIONS = ["read", "write"] as const;
+export type Action = (typeof ACTIONS)[number];
+
 const AccessRule = z
   .object({
     groups: z.array(z.string().min(1)).optional(),
@@ -24,6 +27,8 @@ const AccessRule = z
     subjects: z.array(z.string().min(1)).optional(),
     paths: z.array(z.string().min(1)).optional(),
     ids: z.array(z.number().int().positive()).optional(),
+    /** What the rule allows: reading, writing (create, rotate, set), or both. Read never implies write. */
+    actions: z.array(z.enum(ACTIONS, { error: 'actions must be "read" and/or "write"' })).min(1).default(["read"]),
     /** A person confirms before a ticket for these secrets redeems: the requester, or named approvers. */
     approval: z.union([z.literal("self"), ApproverSet], { error: 'approval must be "self" or { groups, emails, subjects }' }).optional(),
   })
@@ -35,7 +40,7 @@ const AccessRule = z
 
 export const AccessPolicy = z.array(AccessRule);
 export type AccessPolicy = z.infer<typeof AccessPolicy>;
-export type AccessRule = z.infer<typeof AccessRule>;
+export type AccessRule = z.output<typeof AccessRule>;
 
 export type Identity = { sub: string; email?: string | undefined; groups: readonly string[] };
 export type SecretLocation = { id: number; path: string };
@@ -70,13 +75,17 @@ function namesSecret(rule: AccessRule, secret: SecretLocation): boolean {
   );
 }
 
-export function isAllowed(policy: AccessPolicy, who: Identity, secret: SecretLocation): boolean {
-  return policy.some((rule) => namesPerson(rule, who) && namesSecret(rule, secret));
+function allows(rule: AccessRule, action: Action): boolean {
+  return rule.actions.includes(action);
 }
 
-/** The rules that allow this caller this secret (what decides whether approval is needed). */
-export function allowingRules(policy: AccessPolicy, who: Identity, secret: SecretLocation): AccessRule[] {
-  return policy.filter((rule) => namesPerson(rule, who) && namesSecret(rule, secret));
+export function isAllowed(policy: AccessPolicy, who: Identity, secret: SecretLocation, action: Action = "read"): boolean {
+  return allowingRules(policy, who, secret, action).length > 0;
+}
+
+/** The rules that allow this caller this action on this secret (what decides whether approval is needed). */
+export function allowingRules(policy: AccessPolicy, who: Identity, secret: SecretLocation, action: Action = "read"): AccessRule[] {
+  return policy.filter((rule) => allows(rule, action) && namesPerson(rule, who) && namesSecret(rule, secret));
 }
 
 
@@ -84,8 +93,8 @@ export function allowingRules(policy: AccessPolicy, who: Identity, secret: Secre
  * Whether some rule could allow a secret at `path`, whatever its id: lets a caller be refused
  * before Secret Server is even asked about a path they could never read.
  */
-export function couldAllowPath(policy: AccessPolicy, who: Identity, path: string): boolean {
-  return rulesFor(policy, who).some((rule) => (rule.ids?.length ?? 0) > 0 || namesSecret(rule, { id: 0, path }));
+export function couldAllowPath(policy: AccessPolicy, who: Identity, path: string, action: Action = "read"): boolean {
+  return rulesFor(policy, who).some((rule) => allows(rule, action) && ((rule.ids?.length ?? 0) > 0 || namesSecret(rule, { id: 0, path })));
 }
 
 /** The rules that apply to the caller: what `whoami` and `search_secrets` show. */

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { approvalUrl, newApprovalId } from "../../../src/approval/approval-link";
 import type { PersonApproval } from "../../../src/approval/approval-state";
 import { ClaimcheckError } from "../../../src/errors";
+import { AccessPolicy } from "../../../src/policy/access-policy";
 import type { SecretReader } from "../../../src/secret-server";
 import { mintTicket, newTicket, ticketStoreFor } from "../../../src/tickets/mint-ticket";
 import { redeemTicket } from "../../../src/tickets/redeem-ticket";
@@ -21,10 +22,10 @@ const REQUESTER = { sub: "requester-1", email: "requester@corp.example", groups:
 const APPROVER = { sub: "approver-1", email: "approver@corp.example" };
 const OTHER = { sub: "other-1", email: "other@corp.example" };
 const SECRET = { id: 15, path: "Ops/break-glass", requiresComment: false, checkOutEnabled: false };
-const policy = [
+const policy = AccessPolicy.parse([
   { subjects: ["requester-1"], paths: ["Ops/**"], approval: { groups: ["payments"] } },
-  { subjects: ["requester-1"], paths: ["Certs/**"], approval: "self" as const },
-];
+  { subjects: ["requester-1"], paths: ["Certs/**"], approval: "self" },
+]);
 const source = { readField: async () => VALUE } as unknown as SecretReader;
 
 async function pending(person: PersonApproval, path = person.kind === "self" ? "Certs/tls" : SECRET.path) {

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { fileAccessRequest, planApproval } from "../../../src/approval/plan-approval";
 import { loadConfig } from "../../../src/config";
 import { ClaimcheckError } from "../../../src/errors";
+import { AccessPolicy } from "../../../src/policy/access-policy";
 import { createSecretServerClient, type SecretReader } from "../../../src/secret-server";
 import { mintTicket, newTicket } from "../../../src/tickets/mint-ticket";
 import { redeemTicket } from "../../../src/tickets/redeem-ticket";
@@ -17,7 +18,7 @@ import { deliverSessionAudit } from "../tickets/audit-delivery";
 const ss = standIn("approval-workflow");
 const SIGN_OFF = { value: "L3dger-S1gn-0ff!" }; // seed.json, secret 19 \db\sign-off
 const who = { sub: "dev-sub", email: "dev@corp.example", groups: [] };
-const policy = [{ emails: ["dev@corp.example"], paths: ["db/**"] }];
+const policy = AccessPolicy.parse([{ emails: ["dev@corp.example"], paths: ["db/**"] }]);
 
 type Listed = { secretAccessRequestId: number; requestComment: string; status: string };
 

@@ -80,3 +80,35 @@ describe("access policy", () => {
     expect(AccessPolicy.safeParse([{ groups: ["x"], paths: ["**"], extra: 1 }]).success).toBe(false);
   });
 });
+
+describe("actions: read and write are separate permissions", () => {
+  const split = AccessPolicy.parse([
+    { groups: ["payments"], paths: ["Payments/**"] },
+    { groups: ["payments"], paths: ["Payments/agents/*"], actions: ["write"] },
+    { groups: ["ops"], paths: ["Ops/**"], actions: ["read", "write"] },
+  ]);
+  const ops = { sub: "o", email: "o@corp.example", groups: ["ops"] };
+
+  it("defaults to read only: a read rule never allows a write", () => {
+    expect(isAllowed(split, alice, { id: 1, path: "Payments/stripe" }, "read")).toBe(true);
+    expect(isAllowed(split, alice, { id: 1, path: "Payments/stripe" }, "write")).toBe(false);
+  });
+
+  it("a write-only rule does not allow reading what it may write", () => {
+    expect(isAllowed(split, { ...alice, groups: ["payments"] }, { id: 2, path: "Payments/agents/ci-bot" }, "write")).toBe(true);
+    const writeOnly = AccessPolicy.parse([{ groups: ["payments"], paths: ["Payments/agents/*"], actions: ["write"] }]);
+    expect(isAllowed(writeOnly, alice, { id: 2, path: "Payments/agents/ci-bot" }, "read")).toBe(false);
+    expect(isAllowed(writeOnly, alice, { id: 2, path: "Payments/agents/ci-bot" })).toBe(false); // read is the default action
+  });
+
+  it("a rule may allow both", () => {
+    expect(isAllowed(split, ops, { id: 3, path: "Ops/break-glass" }, "read")).toBe(true);
+    expect(isAllowed(split, ops, { id: 3, path: "Ops/break-glass" }, "write")).toBe(true);
+  });
+
+  it("refuses unknown or empty actions", () => {
+    for (const actions of [["delete"], [], "write", ["READ"]]) {
+      expect(AccessPolicy.safeParse([{ groups: ["g"], paths: ["x"], actions }]).success).toBe(false);
+    }
+  });
+});

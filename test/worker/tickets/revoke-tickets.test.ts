@@ -2,6 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ClaimcheckError } from "../../../src/errors";
+import { AccessPolicy } from "../../../src/policy/access-policy";
 import type { SecretReader } from "../../../src/secret-server";
 import { mintTicket, newTicket, ticketStoreFor } from "../../../src/tickets/mint-ticket";
 import { redeemTicket } from "../../../src/tickets/redeem-ticket";
@@ -12,7 +13,7 @@ import { deliverSessionAudit } from "./audit-delivery";
 const who = { sub: "alice-sub", email: "alice@demo.test", groups: ["db-admins"] };
 const SECRET = { id: 7, path: "db/prod", requiresComment: false, checkOutEnabled: false };
 const VALUE = "revocation-test-value-9f2c";
-const policy = [{ groups: ["db-admins"], paths: ["db/**"] }];
+const policy = AccessPolicy.parse([{ groups: ["db-admins"], paths: ["db/**"] }]);
 
 /** Answers every read with VALUE, so a test can search outputs for it. */
 const source = { readField: async () => VALUE } as unknown as SecretReader;
