@@ -4,10 +4,17 @@ import { z } from "zod";
 import { CiTrust } from "./ci/ci-trust";
 import { ClaimcheckError } from "./errors";
 import { AccessPolicy } from "./policy/access-policy";
+import { ALERT_FORMATS, parseAlertEvents, type AlertSettings } from "./alerts/alert-settings";
+import { DEFAULT_AUDIT_RETENTION_DAYS, MAX_AUDIT_RETENTION_DAYS } from "./audit/audit-retention";
+import { AuditViewers } from "./audit/view/audit-viewers";
 
 /** Default and ceiling of a ticket's life. Short: a ticket is a bearer capability. */
 export const DEFAULT_TICKET_TTL_SECONDS = 120;
 export const MAX_TICKET_TTL_SECONDS = 15 * 60;
+
+/** Largest value a deposit accepts: default, and the ceiling the route reads at most. */
+export const DEFAULT_DEPOSIT_MAX_BYTES = 64 * 1024;
+export const MAX_DEPOSIT_MAX_BYTES = 1024 * 1024;
 
 /** Default and bounds of how long a request waits for a person's decision. */
 export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 600;
@@ -97,6 +104,7 @@ const rawSchema = z.object({
     .min(MIN_APPROVAL_TIMEOUT_SECONDS)
     .max(MAX_APPROVAL_TIMEOUT_SECONDS)
     .default(DEFAULT_APPROVAL_TIMEOUT_SECONDS),
+  DEPOSIT_MAX_BYTES: z.coerce.number().int().min(1).max(MAX_DEPOSIT_MAX_BYTES).default(DEFAULT_DEPOSIT_MAX_BYTES),
   SECRET_SERVER_URL: baseUrl.optional(),
   SECRET_SERVER_USERNAME: nonEmpty.optional(),
   SECRET_SERVER_PASSWORD: nonEmpty.optional(),
@@ -113,16 +121,37 @@ const rawSchema = z.object({
   ACCESS_POLICY: jsonSetting(AccessPolicy).default([]),
   // Deny by default: with no CI trust no CI runner may redeem anything.
   CI_TRUST: jsonSetting(CiTrust).default([]),
+  // Deny by default: with no viewers nobody sees the audit pages.
+  AUDIT_VIEWERS: jsonSetting(AuditViewers).default({}),
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(MAX_AUDIT_RETENTION_DAYS).default(DEFAULT_AUDIT_RETENTION_DAYS),
+  // No URL, no alerts. The secret is required with a URL (checked in loadConfig).
+  ALERT_WEBHOOK_URL: secureUrlString.optional(),
+  ALERT_WEBHOOK_SECRET: nonEmpty.optional(),
+  ALERT_EVENTS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      const parsed = parseAlertEvents(text);
+      if ("events" in parsed) return parsed.events;
+      ctx.addIssue({ code: "custom", message: parsed.problem });
+      return z.NEVER;
+    }),
+  ALERT_FORMAT: z.enum(ALERT_FORMATS).default("json"),
 });
 
 export type Config = {
   publicUrl: string;
   ticketTtlSeconds: number;
   approvalTimeoutSeconds: number;
+  depositMaxBytes: number;
   secretServer: SecretServerSettings;
   oidc: OidcSettings;
   accessPolicy: AccessPolicy;
   ciTrust: CiTrust;
+  auditViewers: AuditViewers;
+  auditRetentionDays: number;
+  /** Undefined when ALERT_WEBHOOK_URL is not set: no alerts. */
+  alerts: AlertSettings | undefined;
 };
 
 function secretServerSettings(raw: z.infer<typeof rawSchema>): SecretServerSettings {
@@ -181,6 +210,9 @@ export function loadConfig(env: object): Config {
   if (cached) return cached;
   const raw = rawSchema.safeParse(env);
   if (!raw.success) throw invalidConfig(describeIssues(raw.error));
+  if (raw.data.ALERT_WEBHOOK_URL !== undefined && raw.data.ALERT_WEBHOOK_SECRET === undefined) {
+    throw invalidConfig("ALERT_WEBHOOK_SECRET: required when ALERT_WEBHOOK_URL is set");
+  }
   let secretServer: SecretServerSettings;
   try {
     secretServer = secretServerSettings(raw.data);
@@ -192,6 +224,7 @@ export function loadConfig(env: object): Config {
     publicUrl: raw.data.PUBLIC_URL,
     ticketTtlSeconds: raw.data.TICKET_TTL_SECONDS,
     approvalTimeoutSeconds: raw.data.APPROVAL_TIMEOUT_SECONDS,
+    depositMaxBytes: raw.data.DEPOSIT_MAX_BYTES,
     secretServer,
     oidc: {
       issuer: raw.data.OIDC_ISSUER,
@@ -202,6 +235,17 @@ export function loadConfig(env: object): Config {
     },
     accessPolicy: raw.data.ACCESS_POLICY,
     ciTrust: raw.data.CI_TRUST,
+    auditViewers: raw.data.AUDIT_VIEWERS,
+    auditRetentionDays: raw.data.AUDIT_RETENTION_DAYS,
+    alerts:
+      raw.data.ALERT_WEBHOOK_URL === undefined
+        ? undefined
+        : {
+            url: raw.data.ALERT_WEBHOOK_URL,
+            secret: raw.data.ALERT_WEBHOOK_SECRET!,
+            events: new Set(raw.data.ALERT_EVENTS),
+            format: raw.data.ALERT_FORMAT,
+          },
   };
   cache.set(env, config);
   return config;

@@ -19,6 +19,7 @@ export type ErrorCode =
   | "COMMENT_REQUIRED"
   | "SECRET_CHECKED_OUT"
   | "VALUE_UNSUPPORTED"
+  | "DEPOSIT_REFUSED"
   | "RATE_LIMITED"
   | "UPSTREAM_UNAVAILABLE"
   | "UPSTREAM_BAD_RESPONSE"
@@ -45,6 +46,7 @@ const PUBLIC_MESSAGES: Record<ErrorCode, string> = {
   COMMENT_REQUIRED: "This secret requires a comment; ask again with a comment saying why you need it.",
   SECRET_CHECKED_OUT: "The secret is checked out by someone else; try again later.",
   VALUE_UNSUPPORTED: "The secret's value contains a NUL byte, which no environment variable can hold.",
+  DEPOSIT_REFUSED: "The value was refused; nothing was stored.",
   RATE_LIMITED: "Too many requests; try again shortly.",
   UPSTREAM_UNAVAILABLE: "Secret Server is unavailable; try again shortly.",
   UPSTREAM_BAD_RESPONSE: "Secret Server gave an answer that could not be understood.",
@@ -77,6 +79,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   COMMENT_REQUIRED: 400,
   SECRET_CHECKED_OUT: 409,
   VALUE_UNSUPPORTED: 422,
+  DEPOSIT_REFUSED: 422,
   RATE_LIMITED: 429,
   UPSTREAM_UNAVAILABLE: 502,
   UPSTREAM_BAD_RESPONSE: 502,

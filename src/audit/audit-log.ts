@@ -18,6 +18,10 @@ export const AUDIT_EVENTS = [
   "approved",
   "denied",
   "approval_expired",
+  /** Writes: a secret created, a password rotated, a value deposited through a deposit ticket. */
+  "create",
+  "rotate",
+  "deposit",
 ] as const;
 
 export const AuditEvent = z.object({
@@ -81,7 +85,7 @@ export async function recordAudit(db: D1Database, events: AuditEvent | AuditEven
 
 /** Events a ticket has at most once: its mint, its redemption, and its approval's course. */
 export type OnceEvent = AuditEvent & {
-  event: "mint" | "redeem" | "approval_requested" | "approved" | "denied";
+  event: "mint" | "redeem" | "deposit" | "approval_requested" | "approved" | "denied";
   session: string;
   ticketId: string;
 };

@@ -4,7 +4,7 @@
 import { recordAudit } from "../audit/audit-log";
 import type { Config } from "../config";
 import { ClaimcheckError } from "../errors";
-import { couldAllowPath, isAllowed, normalizeSecretPath } from "../policy/access-policy";
+import { couldAllowPath, isAllowed, normalizeSecretPath, type Action } from "../policy/access-policy";
 import { secretServerClientFor, type SecretInfo, type SecretRef } from "../secret-server";
 import type { Grant } from "./caller";
 
@@ -19,11 +19,18 @@ export function parseSecretRef(text: string): SecretRef {
   return /^\d{1,10}$/.test(text) ? { id: Number(text) } : { path: normalizeSecretPath(text) };
 }
 
-export async function findAllowedSecret(env: Env, config: Config, grant: Grant, ref: SecretRef): Promise<SecretInfo & { path: string }> {
+export async function findAllowedSecret(
+  env: Env,
+  config: Config,
+  grant: Grant,
+  ref: SecretRef,
+  action: Action = "read",
+): Promise<SecretInfo & { path: string }> {
   const audit = (outcome: string, secret: { secretId?: number; secretPath?: string }) =>
     recordAudit(env.DB, {
       event: outcome === "UPSTREAM_UNAVAILABLE" || outcome === "UPSTREAM_BAD_RESPONSE" || outcome === "RATE_LIMITED" ? "upstream_error" : "deny",
       outcome,
+      ...(action === "write" ? { detail: { action } } : {}),
       subject: grant.who.sub,
       email: grant.who.email,
       clientId: grant.clientId,
@@ -33,7 +40,7 @@ export async function findAllowedSecret(env: Env, config: Config, grant: Grant, 
 
   // A path the policy cannot allow is refused before Secret Server is asked, so the policy also
   // limits what a caller can learn about Secret Server's contents.
-  if ("path" in ref && !couldAllowPath(config.accessPolicy, grant.who, ref.path)) {
+  if ("path" in ref && !couldAllowPath(config.accessPolicy, grant.who, ref.path, action)) {
     await audit("forbidden", { secretPath: ref.path });
     throw new ClaimcheckError("NOT_FOUND", { detail: "policy" });
   }
@@ -45,7 +52,7 @@ export async function findAllowedSecret(env: Env, config: Config, grant: Grant, 
     throw err;
   }
   const path = secretPathOf(secret);
-  if (!isAllowed(config.accessPolicy, grant.who, { id: secret.id, path })) {
+  if (!isAllowed(config.accessPolicy, grant.who, { id: secret.id, path }, action)) {
     await audit("forbidden", { secretId: secret.id, secretPath: path });
     throw new ClaimcheckError("NOT_FOUND", { detail: "policy" });
   }

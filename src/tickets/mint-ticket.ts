@@ -17,6 +17,8 @@ export type MintRequest = {
   clientId: string;
   comment?: string | undefined;
   ttlSeconds: number;
+  /** A deposit ticket (set a field from the shell) instead of a claim ticket. */
+  deposit?: { trimTrailingNewline: boolean } | undefined;
   /** When a person or Secret Server must approve first: the ticket waits until then. */
   approval?: {
     id: string;
@@ -51,6 +53,8 @@ export async function mintTicket(
   const now = Date.now();
   const waits = req.approval;
   const record: TicketRecord = {
+    kind: req.deposit ? "deposit" : "claim",
+    trimTrailingNewline: req.deposit?.trimTrailingNewline ?? false,
     secretId: req.secret.id,
     secretPath: req.secret.path,
     requiresComment: req.secret.requiresComment,

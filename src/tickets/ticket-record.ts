@@ -2,14 +2,21 @@
 // ticket's hash; holds no secret value and no ticket.
 import { z } from "zod";
 
+/** A claim ticket releases a value from Secret Server; a deposit ticket carries one into it. */
+export const TICKET_KINDS = ["claim", "deposit"] as const;
+export type TicketKind = (typeof TICKET_KINDS)[number];
+
 export const TicketRecord = z.object({
+  kind: z.enum(TICKET_KINDS).default("claim"),
+  /** Deposits from stdin or a file: one trailing line break is the shell's, not the value's. */
+  trimTrailingNewline: z.boolean().default(false),
   secretId: z.number().int().positive(),
   /** Folder path and name, `/`-separated (e.g. `db/prod`): what the access policy matches. */
   secretPath: z.string().min(1),
   /** Guards Secret Server puts on the secret, learnt at mint: they decide how it is read. */
   requiresComment: z.boolean().default(false),
   checkOutEnabled: z.boolean().default(false),
-  /** Field slugs to release; the first one is the text/plain answer. */
+  /** Field slugs to release (the first one is the text/plain answer), or the one a deposit sets. */
   fields: z.array(z.string().min(1)).min(1).max(16),
   subject: z.string().min(1),
   email: z.string().optional(),
@@ -21,4 +28,6 @@ export const TicketRecord = z.object({
   createdAt: z.number().int(),
   expiresAt: z.number().int(),
 });
-export type TicketRecord = z.infer<typeof TicketRecord>;
+export type TicketRecord = z.output<typeof TicketRecord>;
+/** A record as written at mint: kind and newline handling may be left to their defaults. */
+export type NewTicketRecord = z.input<typeof TicketRecord>;

@@ -14,7 +14,7 @@ import { approvalStatus, ApprovalState, type Decider } from "../approval/approva
 import { recordAudit, describeTicket, type AuditEvent, type OnceEvent } from "../audit/audit-log";
 import { AuditOutbox } from "../audit/audit-outbox";
 import { ticketIdOf } from "./ticket-format";
-import { TicketRecord } from "./ticket-record";
+import { TicketRecord, type NewTicketRecord, type TicketKind } from "./ticket-record";
 
 /**
  * How long a redemption may hold a ticket while it fetches from Secret Server. Longer than the
@@ -45,7 +45,7 @@ const DELIVERY_RETRY_MS = 5 * 60_000;
 /** How a ticket ended other than by redemption (`redeemed_at` marks that). */
 type Ending = "revoked" | "expired" | "denied";
 
-export type RefusalReason = "unknown" | "expired" | "used" | "in_flight" | "revoked" | "denied" | "pending" | "approval_expired";
+export type RefusalReason = "unknown" | "wrong_kind" | "expired" | "used" | "in_flight" | "revoked" | "denied" | "pending" | "approval_expired";
 
 export type BeginRedemption =
   | { ok: true; record: TicketRecord; approval?: ApprovalState }
@@ -119,7 +119,7 @@ export class TicketStore extends DurableObject<Env> {
    * Stores a new ticket with its audit events (mint, and approval_requested when it waits for a
    * person or for Secret Server). A waiting ticket's `expiresAt` is the approval deadline.
    */
-  async mint(hash: string, record: TicketRecord, audit: OnceEvent, approval?: ApprovalState, approvalAudit?: OnceEvent): Promise<void> {
+  async mint(hash: string, record: NewTicketRecord, audit: OnceEvent, approval?: ApprovalState, approvalAudit?: OnceEvent): Promise<void> {
     const parsed = TicketRecord.safeParse(record);
     // A plain error: a ZodError does not survive the RPC boundary cleanly, and says nothing the
     // caller (our own Worker) needs.
@@ -151,19 +151,30 @@ export class TicketStore extends DurableObject<Env> {
     return { valid: true, createdAt: record.createdAt, expiresAt: row.expires_at };
   }
 
-  /** Takes a lease on a live ticket for one redemption attempt. A poll of a waiting one changes nothing. */
-  beginRedemption(hash: string): BeginRedemption {
+  /**
+   * Where a ticket of this kind stands, without taking it (a deposit's probe). A ticket of the
+   * other kind is refused untouched, so a deposit ticket can never release a value, nor a claim
+   * ticket write one.
+   */
+  peek(hash: string, kind: TicketKind = "claim"): BeginRedemption {
     const row = this.row(hash);
     if (!row) return { ok: false, reason: "unknown" };
     const record = this.parseRecord(row);
+    if (record.kind !== kind) return { ok: false, reason: "wrong_kind", record };
     const now = Date.now();
     const refusal = this.refusal(row, now);
     if (refusal === "pending") return { ok: false, reason: "pending", record, approval: this.parseApproval(row)! };
     if (refusal !== undefined) return { ok: false, reason: refusal, record };
     if (row.lease_until !== null && row.lease_until > now) return { ok: false, reason: "in_flight", record };
-    this.sql.exec("UPDATE tickets SET lease_until = ? WHERE hash = ?", now + REDEMPTION_LEASE_MS, hash);
     const approval = this.parseApproval(row);
     return approval ? { ok: true, record, approval } : { ok: true, record };
+  }
+
+  /** Takes a lease on a live ticket for one use. A poll of a waiting one changes nothing. */
+  beginRedemption(hash: string, kind: TicketKind = "claim"): BeginRedemption {
+    const standing = this.peek(hash, kind);
+    if (standing.ok) this.sql.exec("UPDATE tickets SET lease_until = ? WHERE hash = ?", Date.now() + REDEMPTION_LEASE_MS, hash);
+    return standing;
   }
 
   /**
@@ -306,7 +317,7 @@ export class TicketStore extends DurableObject<Env> {
   }
 
   /** Why the ticket cannot be redeemed now, or undefined when it can. */
-  private refusal(row: Row, now: number): Exclude<RefusalReason, "unknown" | "in_flight"> | undefined {
+  private refusal(row: Row, now: number): Exclude<RefusalReason, "unknown" | "wrong_kind" | "in_flight"> | undefined {
     if (row.redeemed_at !== null) return "used";
     const approval = this.parseApproval(row);
     const status = approval && approvalStatus(approval);

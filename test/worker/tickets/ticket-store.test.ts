@@ -15,6 +15,8 @@ function freshStore() {
 function record(overrides: Partial<TicketRecord> = {}): TicketRecord {
   const now = Date.now();
   return {
+    kind: "claim",
+    trimTrailingNewline: false,
     secretId: 7,
     secretPath: "db/prod",
     requiresComment: false,
