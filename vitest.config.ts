@@ -43,6 +43,8 @@ export default defineConfig(async () => {
                     // Approval: dev confirms Certs/** themselves; Ops/** needs someone else.
                     { emails: ["dev@corp.example"], paths: ["Certs/**"], approval: "self" },
                     { emails: ["dev@corp.example"], paths: ["Ops/**"], approval: { emails: ["approver@corp.example"] } },
+                    // Writes: dev may create and set secrets under Payments/agents; reading them needs its own rule.
+                    { emails: ["dev@corp.example"], paths: ["Payments/agents/**"], actions: ["write"] },
                   ]),
                 },
               },

@@ -11,6 +11,7 @@ import { loadConfig } from "./config";
 import { ClaimcheckError } from "./errors";
 import { bodyLimits } from "./http/body-limits";
 import { errorResponse, onError } from "./http/error-response";
+import { depositRoutes } from "./http/deposit";
 import { redeemRoutes } from "./http/redeem";
 import { ciRoutes } from "./ci/ci-routes";
 import { createMcpServer } from "./mcp/server";
@@ -27,6 +28,7 @@ app.get("/health", (c) => c.json({ ok: true }));
 app.route("/", signInRoutes);
 app.route("/", approvalRoutes);
 app.route("/", redeemRoutes((env) => secretServerClientFor(loadConfig(env).secretServer)));
+app.route("/", depositRoutes((env) => secretServerClientFor(loadConfig(env).secretServer)));
 app.route("/", ciRoutes((env) => secretServerClientFor(loadConfig(env).secretServer)));
 
 /** Built once per env: the resource URL and the accepted Host come from PUBLIC_URL. */

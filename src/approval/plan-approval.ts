@@ -3,7 +3,7 @@
 // the ticket then waits for both. Secret Server's request is filed here, naming the human, the
 // OAuth client and the ticket id, for the ticket's whole possible life.
 import type { Config } from "../config";
-import type { Identity, SecretLocation } from "../policy/access-policy";
+import type { Action, Identity, SecretLocation } from "../policy/access-policy";
 import type { SecretReader } from "../secret-server";
 import { parseTicket } from "../tickets/ticket-format";
 import { approvalUrl, newApprovalId } from "./approval-link";
@@ -28,8 +28,9 @@ export function planApproval(
   ticket: string,
   /** An id drawn before, when the client already showed the page's link (url-elicitation.ts). */
   approvalId: string = newApprovalId(),
+  action: Action = "read",
 ): ApprovalPlan | undefined {
-  const person = requiredApproval(config.accessPolicy, who, secret);
+  const person = requiredApproval(config.accessPolicy, who, secret, action);
   if (person === undefined && !secret.requiresApproval) return undefined;
   const routing = parseTicket(ticket)?.routing;
   if (routing === undefined) throw new TypeError("ticket is malformed");

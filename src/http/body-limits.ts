@@ -7,6 +7,8 @@ import { bodyLimit } from "hono/body-limit";
 import { MCP_ROUTE, TOKEN_ENDPOINT } from "../auth/front-door";
 import { CI_REDEEM_ROUTE } from "../ci/ci-routes";
 import { MAX_BODY_BYTES as CI_MAX_BODY_BYTES } from "../ci/redeem-request";
+import { MAX_DEPOSIT_MAX_BYTES } from "../config";
+import { DEPOSIT_ROUTE } from "./deposit";
 import { ClaimcheckError } from "../errors";
 
 /** /redeem and /lookup take no body; this leaves room for a client that sends `{}` or an empty form. */
@@ -16,6 +18,8 @@ const ROUTE_LIMIT_BYTES: Record<string, number> = {
   "/redeem": NO_BODY_BYTES,
   "/lookup": NO_BODY_BYTES,
   [CI_REDEEM_ROUTE]: CI_MAX_BODY_BYTES,
+  // The ticket line and the largest value DEPOSIT_MAX_BYTES may allow (the route checks the setting).
+  [DEPOSIT_ROUTE]: MAX_DEPOSIT_MAX_BYTES + 1024,
   // Two short fields: the consent handle and the decision.
   "/consent": 4 * 1024,
   // A code or refresh token, a PKCE verifier, a redirect URI, a resource, client credentials.

@@ -9,21 +9,7 @@ import type { SecretReader } from "../secret-server";
 import { redeemTicket } from "../tickets/redeem-ticket";
 import { bearerCredential, requestContext } from "./bearer";
 import { NO_STORE_HEADERS } from "./error-response";
-import { clientAddress, enforceRateLimits } from "./rate-limit";
-
-/**
- * Per client IP for every attempt, and per client IP and session for attempts at one session's
- * tickets: many agents behind one address are not held back by each other, while one ticket
- * session can be hammered only so fast.
- */
-function limitRedemptions(env: Env, headers: Headers, ticket: string) {
-  const ip = clientAddress(headers);
-  const routing = parseTicket(ticket)?.routing;
-  return enforceRateLimits([
-    { limiter: env.REDEEM_LIMIT_IP, key: ip },
-    ...(routing ? [{ limiter: env.REDEEM_LIMIT_SESSION, key: `${ip}|${routing}` }] : []),
-  ]);
-}
+import { limitTicketUses } from "./rate-limit";
 
 function wantsJson(accept: string | undefined): boolean {
   return accept !== undefined && /\bapplication\/json\b/i.test(accept);
@@ -35,7 +21,7 @@ export function redeemRoutes(sourceFor: (env: Env) => SecretReader) {
   app.post("/redeem", async (c) => {
     const config = loadConfig(c.env);
     const ticket = bearerCredential(c.req.header("Authorization"));
-    await limitRedemptions(c.env, c.req.raw.headers, ticket);
+    await limitTicketUses(c.env, c.req.raw.headers, ticket);
     const { record, values } = await redeemTicket(
       c.env,
       { policy: config.accessPolicy, source: sourceFor(c.env) },
@@ -54,7 +40,7 @@ export function redeemRoutes(sourceFor: (env: Env) => SecretReader) {
 
   app.post("/lookup", async (c) => {
     const presented = bearerCredential(c.req.header("Authorization"));
-    await limitRedemptions(c.env, c.req.raw.headers, presented);
+    await limitTicketUses(c.env, c.req.raw.headers, presented);
     const parsed = parseTicket(presented);
     if (!parsed) throw new ClaimcheckError("TICKET_INVALID");
     let status;

@@ -11,10 +11,13 @@ const CARRIAGE_RETURN = 0x0d;
 
 export type DepositBody = { ticket: string; value: Uint8Array };
 
-/** Splits the body at its first line break (an optional CR before it belongs to the line break). */
+/**
+ * Splits the body at its first line break (an optional CR before it belongs to the line break).
+ * A body with no short first line has no ticket: the empty ticket is then refused as malformed.
+ */
 export function splitDepositBody(body: Uint8Array): DepositBody {
   const end = body.subarray(0, MAX_TICKET_LINE_BYTES + 2).indexOf(LINE_FEED);
-  if (end < 0) throw new ClaimcheckError("UNAUTHORIZED", { detail: "deposit body without a ticket line" });
+  if (end < 0) return { ticket: "", value: new Uint8Array() };
   const lineEnd = end > 0 && body[end - 1] === CARRIAGE_RETURN ? end - 1 : end;
   const ticket = new TextDecoder().decode(body.subarray(0, lineEnd));
   return { ticket, value: body.subarray(end + 1) };

@@ -30,6 +30,9 @@ const REFUSALS: Record<Exclude<RefusalReason, "pending">, { event: AuditEvent["e
   approval_expired: { event: "deny", outcome: "approval_expired", code: "APPROVAL_EXPIRED" },
 };
 
+/** Failures of a use that are claimcheck's refusal, not Secret Server's trouble. */
+const REFUSED_BY_US = new Set(["FORBIDDEN", "DEPOSIT_REFUSED", "PAYLOAD_TOO_LARGE"]);
+
 /** Seconds a waiting snippet sleeps between polls: at most one request every 2 s. */
 export const APPROVAL_POLL_SECONDS = 2;
 
@@ -110,7 +113,7 @@ export async function useTicket<T>(env: Env, deps: Deps, presented: string, use:
   } catch (err) {
     await stub.releaseRedemption(hash);
     const outcome = err instanceof ClaimcheckError ? err.code : "internal";
-    await recordAudit(env.DB, { event: outcome === "FORBIDDEN" ? "deny" : "upstream_error", outcome, ...about });
+    await recordAudit(env.DB, { event: REFUSED_BY_US.has(outcome) ? "deny" : "upstream_error", outcome, ...about });
     throw err;
   }
 

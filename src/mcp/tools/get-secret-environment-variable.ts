@@ -7,7 +7,6 @@ import { env } from "cloudflare:workers";
 import { z } from "zod";
 import { loadConfig } from "../../config";
 import { ClaimcheckError } from "../../errors";
-import type { SecretFieldInfo } from "../../secret-server";
 import { renderSnippet, SHELLS } from "../../snippets";
 import { fileAccessRequest, planApproval, type ApprovalPlan } from "../../approval/plan-approval";
 import { askToOpen, declaresUrlElicitation, resumedApprovalId } from "../../approval/url-elicitation";
@@ -15,6 +14,7 @@ import { secretServerClientFor } from "../../secret-server";
 import { mintTicket, newTicket } from "../../tickets/mint-ticket";
 import { hashTicket, ticketIdOf } from "../../tickets/ticket-format";
 import { currentGrant } from "../caller";
+import { chooseField } from "../choose-field";
 import { findAllowedSecret, parseSecretRef } from "../secret-access";
 import { asToolResult } from "../tool-result";
 
@@ -84,19 +84,6 @@ export function defaultVariableName(secretName: string, slug: string): string {
   const name = `${secretName}_${slug}`.toUpperCase().replace(/[^A-Z0-9]+/g, "_").replace(/^_+|_+$/g, "");
   const safe = /^[0-9]/.test(name) ? `_${name}` : name;
   return (safe || "SECRET").slice(0, 128);
-}
-
-/** The requested field, else the password field, else the only field. */
-export function chooseField(fields: SecretFieldInfo[], requested: string | undefined): string {
-  const slugs = fields.map((f) => f.slug).join(", ");
-  if (requested !== undefined) {
-    const match = fields.find((f) => f.slug.toLowerCase() === requested.toLowerCase());
-    if (!match) throw new ClaimcheckError("BAD_REQUEST", { message: `This secret has no field "${requested}". Its fields: ${slugs}.` });
-    return match.slug;
-  }
-  const chosen = fields.find((f) => f.isPassword) ?? (fields.length === 1 ? fields[0] : undefined);
-  if (!chosen) throw new ClaimcheckError("BAD_REQUEST", { message: `This secret has several fields and no password field; name one with "field". Its fields: ${slugs}.` });
-  return chosen.slug;
 }
 
 function instructions(shell: string, out: z.infer<typeof Output>): string {

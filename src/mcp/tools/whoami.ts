@@ -4,31 +4,38 @@ import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { env } from "cloudflare:workers";
 import { loadConfig } from "../../config";
-import { rulesFor } from "../../policy/access-policy";
+import { rulesFor, type Action } from "../../policy/access-policy";
 import { currentCaller } from "../caller";
+
+const Scope = z.object({
+  paths: z.array(z.string()).describe("Secret path patterns"),
+  ids: z.array(z.number()).describe("Secret ids"),
+});
 
 const WhoamiOutput = z.object({
   subject: z.string().describe("Your subject identifier at the company's identity provider"),
   email: z.string().describe("Your email address"),
   name: z.string().optional().describe("Your display name, when the identity provider shares it"),
   groups: z.array(z.string()).describe("Your groups at the identity provider"),
-  allowed: z
-    .object({
-      paths: z.array(z.string()).describe("Secret path patterns ACCESS_POLICY lets you use"),
-      ids: z.array(z.number()).describe("Secret ids ACCESS_POLICY lets you use"),
-    })
-    .describe("What the access policy allows you"),
+  allowed: Scope.describe("What the access policy lets you read"),
+  writable: Scope.describe("What the access policy lets you create, rotate and set"),
 });
 type WhoamiOutput = z.infer<typeof WhoamiOutput>;
 
+function listed(scope: z.infer<typeof Scope>): string[] {
+  return [...scope.paths, ...scope.ids.map((id) => `id ${id}`)];
+}
+
 function describe(who: WhoamiOutput): string {
   const groups = who.groups.length > 0 ? who.groups.join(", ") : "(none)";
-  const allowed = [...who.allowed.paths, ...who.allowed.ids.map((id) => `id ${id}`)];
+  const allowed = listed(who.allowed);
+  const writable = listed(who.writable);
   return [
     `Signed in as ${who.name ? `${who.name} <${who.email}>` : who.email}`,
     `Subject: ${who.subject}`,
     `Groups: ${groups}`,
     `Allowed secrets: ${allowed.length > 0 ? allowed.join(", ") : "none (ask your platform team to add you to ACCESS_POLICY)"}`,
+    ...(writable.length > 0 ? [`May write: ${writable.join(", ")}`] : []),
   ].join("\n");
 }
 
@@ -46,8 +53,11 @@ export function registerWhoami(server: McpServer): void {
     async () => {
       const caller = currentCaller();
       const rules = rulesFor(loadConfig(env).accessPolicy, caller);
-      const allowed = { paths: rules.flatMap((r) => r.paths ?? []), ids: rules.flatMap((r) => r.ids ?? []) };
-      const who: WhoamiOutput = { subject: caller.sub, email: caller.email, name: caller.name, groups: caller.groups, allowed };
+      const scope = (action: Action) => {
+        const granting = rules.filter((r) => r.actions.includes(action));
+        return { paths: granting.flatMap((r) => r.paths ?? []), ids: granting.flatMap((r) => r.ids ?? []) };
+      };
+      const who: WhoamiOutput = { subject: caller.sub, email: caller.email, name: caller.name, groups: caller.groups, allowed: scope("read"), writable: scope("write") };
       return { content: [{ type: "text", text: describe(who) }], structuredContent: who };
     },
   );

@@ -25,9 +25,10 @@ describe("whoami over MCP", () => {
       name: "Dev Eloper",
       groups: ["payments", "eng"],
       allowed: { paths: ["db/**", "Payments/**", "Certs/**", "Ops/**"], ids: [] },
+      writable: { paths: ["Payments/agents/**"], ids: [] },
     });
     expect(result.content[0].text).toBe(
-      "Signed in as Dev Eloper <dev@corp.example>\nSubject: corp|user:42\nGroups: payments, eng\nAllowed secrets: db/**, Payments/**, Certs/**, Ops/**",
+      "Signed in as Dev Eloper <dev@corp.example>\nSubject: corp|user:42\nGroups: payments, eng\nAllowed secrets: db/**, Payments/**, Certs/**, Ops/**\nMay write: Payments/agents/**",
     );
   });
 
