@@ -5,7 +5,6 @@ import { CiTrust } from "./ci/ci-trust";
 import { ClaimcheckError } from "./errors";
 import { AccessPolicy } from "./policy/access-policy";
 import { ALERT_FORMATS, parseAlertEvents, type AlertSettings } from "./alerts/alert-settings";
-import { DEFAULT_AUDIT_RETENTION_DAYS, MAX_AUDIT_RETENTION_DAYS } from "./audit/audit-retention";
 import { AuditViewers } from "./audit/view/audit-viewers";
 
 /** Default and ceiling of a ticket's life. Short: a ticket is a bearer capability. */
@@ -15,6 +14,10 @@ export const MAX_TICKET_TTL_SECONDS = 15 * 60;
 /** Largest value a deposit accepts: default, and the ceiling the route reads at most. */
 export const DEFAULT_DEPOSIT_MAX_BYTES = 64 * 1024;
 export const MAX_DEPOSIT_MAX_BYTES = 1024 * 1024;
+
+/** Audit rows older than this are deleted by the daily cron: a little over a year by default, so a yearly review finds last year's month; at most ten years. */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 400;
+export const MAX_AUDIT_RETENTION_DAYS = 3660;
 
 /** Default and bounds of how long a request waits for a person's decision. */
 export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 600;
