@@ -37,6 +37,8 @@ export default defineConfig(async () => {
                   OIDC_CLIENT_SECRET: oidc.clientSecret,
                   CI_TRUST: JSON.stringify(testCiTrust(ciIssuer.issuerUrl)),
                   TEST_CI_ISSUER: ciIssuer.url,
+                  // The audit pages: a group, an email and a subject (the test IdP can sign anyone in with any groups).
+                  AUDIT_VIEWERS: JSON.stringify({ groups: ["security"], emails: ["auditor@corp.example"], subjects: ["viewer-subject-1"] }),
                   ACCESS_POLICY: JSON.stringify([
                     { groups: ["db-admins"], paths: ["db/**"] },
                     { emails: ["dev@corp.example"], paths: ["db/**", "Payments/**"] },

@@ -18,6 +18,12 @@ export const AUDIT_EVENTS = [
   "approved",
   "denied",
   "approval_expired",
+  /** A viewer revoked a user's or an OAuth client's tickets and grants from the audit page. */
+  "admin_revoke",
+  /** An alert the webhook did not take within 24 h of attempts. */
+  "alert_dropped",
+  /** A rotated-out refresh token presented again: the grant is revoked. */
+  "refresh_replay",
   /** Writes: a secret created, a password rotated, a value deposited through a deposit ticket. */
   "create",
   "rotate",

@@ -38,6 +38,9 @@ const STYLE = `
   button.approve { background: var(--accent); border-color: var(--accent); color: #fff; }
 `;
 
+/** `wide` for pages with tables (the audit view); `style` is more CSS of the page's own, under the same nonce. */
+export type PageOptions = { wide?: boolean; style?: string };
+
 /**
  * A complete page; `body` must already be escaped HTML. Its referrer policy is `same-origin`,
  * relaxing the `no-referrer` header for this document only: under `no-referrer` browsers send
@@ -45,7 +48,7 @@ const STYLE = `
  * origins (the MCP client the user is sent back to) still get no Referer, so the IdP's code in the
  * /callback URL never leaves.
  */
-export function htmlPage(title: string, body: string, status = 200): Response {
+export function htmlPage(title: string, body: string, status = 200, options: PageOptions = {}): Response {
   const nonce = randomHandle();
   const html = `<!doctype html>
 <html lang="en">
@@ -54,11 +57,11 @@ export function htmlPage(title: string, body: string, status = 200): Response {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="same-origin">
 <title>${escapeHtml(title)} · ${PRODUCT_NAME}</title>
-<style nonce="${nonce}">${STYLE}</style>
+<style nonce="${nonce}">${STYLE}${options.style ?? ""}</style>
 </head>
 <body>
 <header><i aria-hidden="true"></i><strong>${PRODUCT_NAME}</strong><span>Secret access for coding agents</span></header>
-<main>
+<main${options.wide ? ' class="wide"' : ""}>
 ${body}
 </main>
 </body>

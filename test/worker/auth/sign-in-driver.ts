@@ -7,7 +7,7 @@ import { base64url } from "jose";
 export const PUBLIC_URL = "https://claimcheck.test";
 export const CLIENT_REDIRECT = "http://127.0.0.1:7777/callback";
 
-export type IdpChoice = { scenario?: string; sub?: string; email?: string };
+export type IdpChoice = { scenario?: string; sub?: string; email?: string; groups?: string };
 
 export class Browser {
   readonly cookies = new Map<string, string>();
