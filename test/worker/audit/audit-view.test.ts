@@ -4,6 +4,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { recordAudit, type AuditEvent } from "../../../src/audit/audit-log";
+import { loadConfig } from "../../../src/config";
 import { BROWSER_SESSION_TTL_SECONDS } from "../../../src/pages/browser-session";
 import { Browser, PUBLIC_URL, registerClient } from "../auth/sign-in-driver";
 import { NOT_A_VIEWER, olderLink, page, signedInBrowser, tableRows, VIEWER_BY_EMAIL, VIEWER_BY_GROUP, VIEWER_BY_SUBJECT } from "./audit-browser";
@@ -54,7 +55,7 @@ describe("who may open the audit pages", () => {
     const path = "/audit?event=replay&email=a%40b.example";
     const res = await new Browser().worker(`${PUBLIC_URL}${path}`);
     expect(res.status).toBe(302);
-    expect(res.headers.get("Location")).toMatch(new RegExp(`^${env.OIDC_ISSUER}/authorize\\?`));
+    expect(res.headers.get("Location")).toMatch(new RegExp(`^${loadConfig(env).oidc.issuer}/authorize\\?`));
     const browser = await signedInBrowser(VIEWER_BY_GROUP, path);
     expect((await page(browser, path)).res.status).toBe(200);
   });
@@ -65,7 +66,7 @@ describe("who may open the audit pages", () => {
     vi.setSystemTime(Date.now() + BROWSER_SESSION_TTL_SECONDS * 1000 + 1000);
     const res = await browser.worker(`${PUBLIC_URL}/audit`);
     expect(res.status).toBe(302);
-    expect(res.headers.get("Location")).toMatch(new RegExp(`^${env.OIDC_ISSUER}/authorize\\?`));
+    expect(res.headers.get("Location")).toMatch(new RegExp(`^${loadConfig(env).oidc.issuer}/authorize\\?`));
   });
 
   it("serves every page no-store, never framed, with no script allowed", async () => {
