@@ -34,8 +34,8 @@ const URL_CHARACTERS = /^[A-Za-z0-9:/._~[\]-]+$/;
 /** cmd's line limit is 8191 characters; half of it leaves room for the snippet around the command. */
 const MAX_COMMAND_CHARS = 4096;
 
-/** A claimcheck URL: the redeem endpoint or an approval page. */
-function isRedeemUrl(value: string): boolean {
+/** A claimcheck URL: the redeem or deposit endpoint, or an approval page. */
+function isClaimcheckUrl(value: string): boolean {
   if (!URL.canParse(value)) return false;
   const url = new URL(value);
   return (
@@ -46,36 +46,55 @@ function isRedeemUrl(value: string): boolean {
   );
 }
 
+// The fields that redeem and deposit requests share, so both are held to the same rules; `field`
+// is the name a refusal starts with.
+
+export const shellSchema = z.enum(SHELLS, { error: `shell must be one of ${SHELLS.join(", ")}` });
+
+export const ticketSchema = z.string({ error: "ticket is malformed" }).regex(TICKET_PATTERN, { error: "ticket is malformed" });
+
+/** An endpoint the snippet calls, normalised to the URL it will hold. */
+export function endpointUrlSchema(field: string) {
+  return z
+    .string({ error: `${field} must be a string` })
+    .max(2048, { error: `${field} is too long` })
+    .refine(isClaimcheckUrl, {
+      error: `${field} must be https (http only on loopback) with no credentials, query, fragment or escapes`,
+    })
+    .transform((value) => new URL(value).href);
+}
+
+/** An environment variable the snippet sets or reads. */
+export function variableNameSchema(field: string) {
+  return z
+    .string({ error: `${field} must be a string` })
+    .regex(VARIABLE_NAME_PATTERN, {
+      error: `${field} must be letters, digits and underscores, not starting with a digit (at most 128)`,
+    })
+    .refine((name) => !RESERVED_NAME.test(name), {
+      error: `${field} is one a shell, loader or prompt interprets; choose another name`,
+    });
+}
+
+/** The ticket waits for approval: print where to approve, then wait up to `waitSeconds`. */
+export const approvalSchema = z
+  .object({
+    url: z
+      .string()
+      .max(2048)
+      .refine(isClaimcheckUrl, { error: "approval url must be https (http only on loopback) with no credentials, query or escapes" })
+      .transform((value) => new URL(value).href),
+    waitSeconds: z.number().int().min(1).max(24 * 3600),
+  })
+  .optional();
+
 const snippetRequestSchema = z
   .object({
-    shell: z.enum(SHELLS, { error: `shell must be one of ${SHELLS.join(", ")}` }),
-    ticket: z.string({ error: "ticket is malformed" }).regex(TICKET_PATTERN, { error: "ticket is malformed" }),
-    redeemUrl: z
-      .string({ error: "redeemUrl must be a string" })
-      .max(2048, { error: "redeemUrl is too long" })
-      .refine(isRedeemUrl, {
-        error: "redeemUrl must be https (http only on loopback) with no credentials, query, fragment or escapes",
-      })
-      .transform((value) => new URL(value).href),
-    variableName: z
-      .string({ error: "variableName must be a string" })
-      .regex(VARIABLE_NAME_PATTERN, {
-        error: "variableName must be letters, digits and underscores, not starting with a digit (at most 128)",
-      })
-      .refine((name) => !RESERVED_NAME.test(name), {
-        error: "variableName is one a shell, loader or prompt interprets; choose another name",
-      }),
-    /** The ticket waits for approval: print where to approve, then wait up to `waitSeconds`. */
-    approval: z
-      .object({
-        url: z
-          .string()
-          .max(2048)
-          .refine(isRedeemUrl, { error: "approval url must be https (http only on loopback) with no credentials, query or escapes" })
-          .transform((value) => new URL(value).href),
-        waitSeconds: z.number().int().min(1).max(24 * 3600),
-      })
-      .optional(),
+    shell: shellSchema,
+    ticket: ticketSchema,
+    redeemUrl: endpointUrlSchema("redeemUrl"),
+    variableName: variableNameSchema("variableName"),
+    approval: approvalSchema,
     command: z
       .string({ error: "command must be a string" })
       .min(1, { error: "command must not be empty" })
@@ -95,11 +114,16 @@ export type CheckedSnippetRequest = z.output<typeof snippetRequestSchema>;
 
 /** Checks a request; refuses it with BAD_REQUEST naming the field, never echoing its value. */
 export function checkSnippetRequest(request: SnippetRequest): CheckedSnippetRequest {
-  const result = snippetRequestSchema.safeParse(request);
+  return parseOrRefuse(snippetRequestSchema, request, "snippet request");
+}
+
+/** Parses with `schema` or throws BAD_REQUEST with the first issue's message (never the input). */
+export function parseOrRefuse<T extends z.ZodType>(schema: T, input: unknown, what: string): z.output<T> {
+  const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field = issue.path.join(".") || "request";
-  throw new ClaimcheckError("BAD_REQUEST", { message: issue.message, detail: `snippet request: bad ${field}` });
+  throw new ClaimcheckError("BAD_REQUEST", { message: issue.message, detail: `${what}: bad ${field}` });
 }
 
 /** What the caller shows: the code to run, the code that removes the variables, and their names. */

@@ -3,7 +3,7 @@
 // UPDATE_SNIPPET_FIXTURES=1 to rewrite them, then review the diff.
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { renderSnippet, type Shell } from "../../../src/snippets/index.ts";
+import { renderDepositSnippet, renderSnippet, type DepositSource, type Shell } from "../../../src/snippets/index.ts";
 
 const FIXTURES = new URL("../../fixtures/snippets/", import.meta.url);
 const TICKET = `cct_${"0123456789abcdef".repeat(4)}_${"AbCdEfGhIj-_".repeat(3)}AbCdEfG`;
@@ -29,6 +29,31 @@ describe("rendered snippets match the reviewed fixtures", () => {
   it.each(CASES)("$file", ({ file, shell, command, approval }) => {
     const snippet = renderSnippet({ shell, ticket: TICKET, redeemUrl: REDEEM_URL, variableName: "DEPLOY_TOKEN", command, approval });
     const text = `${snippet.script}\n`;
+    const path = new URL(file, FIXTURES);
+    if (process.env.UPDATE_SNIPPET_FIXTURES === "1") writeFileSync(path, text);
+    expect(text).toBe(readFileSync(path, "utf8"));
+  });
+});
+
+const DEPOSIT_URL = "https://claimcheck.example.com/deposit";
+const WINDOWS_PATH = "C:\\Users\\dev\\keys\\api key (prod) & co's ‘new’ $key^.txt";
+
+const DEPOSIT_CASES: { file: string; shell: Shell; source: DepositSource; approval?: typeof APPROVAL }[] = [
+  { file: "deposit-powershell-stdin.ps1", shell: "powershell", source: { kind: "stdin" } },
+  { file: "deposit-powershell-env.ps1", shell: "powershell", source: { kind: "env", name: "STRIPE_KEY" } },
+  { file: "deposit-powershell-file.ps1", shell: "powershell", source: { kind: "file", path: WINDOWS_PATH } },
+  { file: "deposit-powershell-approval.ps1", shell: "powershell", source: { kind: "env", name: "STRIPE_KEY" }, approval: APPROVAL },
+  { file: "deposit-cmd-env.cmd", shell: "cmd", source: { kind: "env", name: "STRIPE_KEY" } },
+  { file: "deposit-cmd-file.cmd", shell: "cmd", source: { kind: "file", path: WINDOWS_PATH.replace("$key^", "key") } },
+  { file: "deposit-cmd-approval.cmd", shell: "cmd", source: { kind: "file", path: "key.txt" }, approval: APPROVAL },
+  { file: "deposit-bash-stdin-approval.sh", shell: "bash", source: { kind: "stdin" }, approval: APPROVAL },
+  { file: "deposit-fish-file.fish", shell: "fish", source: { kind: "file", path: "keys/it's $new.txt" } },
+];
+
+describe("rendered deposit snippets match the reviewed fixtures", () => {
+  it.each(DEPOSIT_CASES)("$file", ({ file, shell, source, approval }) => {
+    const { script } = renderDepositSnippet({ shell, ticket: TICKET, depositUrl: DEPOSIT_URL, source, approval });
+    const text = `${script}\n`;
     const path = new URL(file, FIXTURES);
     if (process.env.UPDATE_SNIPPET_FIXTURES === "1") writeFileSync(path, text);
     expect(text).toBe(readFileSync(path, "utf8"));

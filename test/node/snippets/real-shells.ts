@@ -1,7 +1,7 @@
 // Runs snippets in real shells (bash, zsh, dash for `sh`, fish) and reads back what they left:
 // scripts are written to a file, never passed with -c, so the ticket is in no argv but curl's if
 // the snippet put it there. Probes write to files so values are compared byte for byte.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -44,14 +44,31 @@ export function probesFor(shell: RealShell): Probes {
   return shell === "fish" ? FISH_PROBES : POSIX_PROBES;
 }
 
+/**
+ * `%header{}` (the server's reason on failure) needs curl 7.84; Retry-After is honoured since 7.66.
+ * An older curl cannot run waiting or deposit snippets as intended, so those tests do not run there.
+ */
+function curlCanWait(): boolean {
+  try {
+    const match = /^curl (\d+)\.(\d+)/.exec(execFileSync("curl", ["--version"], { encoding: "utf8" }));
+    return match !== null && Number(match[1]) * 100 + Number(match[2]) >= 7 * 100 + 84;
+  } catch {
+    return false;
+  }
+}
+export const CURL_CAN_WAIT = curlCanWait();
+
 export function shellAvailable(shell: RealShell): boolean {
   return ["/usr/bin", "/bin", "/usr/local/bin"].some((dir) => existsSync(join(dir, INVOCATIONS[shell][0])));
 }
 
 export type Workdir = {
   path: string;
-  /** Runs `lines` as one script file; resolves with the shell's exit status, stdout and stderr. */
-  run(shell: RealShell, lines: string[]): Promise<{ status: number | null; stdout: string; stderr: string }>;
+  /**
+   * Runs `lines` as one script file; resolves with the shell's exit status, stdout and stderr.
+   * `env` adds variables to the shell's environment.
+   */
+  run(shell: RealShell, lines: string[], options?: { env?: Record<string, string> }): Promise<{ status: number | null; stdout: string; stderr: string }>;
   /** A file the script wrote, as text (undefined if it was not written). */
   read(file: string): Promise<string | undefined>;
   /** A file the script wrote, as bytes. */
@@ -64,11 +81,11 @@ export async function makeWorkdir(): Promise<Workdir> {
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: path, LANG: "C.UTF-8", XDG_CONFIG_HOME: path, XDG_DATA_HOME: path };
   return {
     path,
-    async run(shell, lines) {
+    async run(shell, lines, options = {}) {
       const file = join(path, `script.${shell}`);
       await writeFile(file, `${lines.join("\n")}\n`);
       const [program, ...args] = INVOCATIONS[shell];
-      const child = spawn(program, [...args, file], { cwd: path, env, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(program, [...args, file], { cwd: path, env: { ...env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
       let stdout = "";
       let stderr = "";
       child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));

@@ -7,33 +7,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { renderSnippet } from "../../../src/snippets/index.ts";
 import { startRedeemStub, type RedeemStub } from "./redeem-stub.ts";
 import { REAL_SHELLS, makeWorkdir, probesFor, shellAvailable, type RealShell, type Workdir } from "./real-shells.ts";
+import { TRICKY_VALUES } from "./tricky-values.ts";
 
 const NAME = "API_KEY";
-
-const TRICKY_VALUES = [
-  "plain-value",
-  "with spaces  and\ttabs",
-  `single ' and double " quotes`,
-  "dollar $HOME ${HOME} $(id) $((1+1))",
-  "backticks `id` and (id) for fish",
-  "backslashes \\ \\n \\\\ \\' end\\",
-  "line one\nline two",
-  "trailing newline\n",
-  "two trailing newlines\n\n",
-  "\nleading newline",
-  "carriage\r\nreturn\r",
-  "percent %PATH% %s %n 100%",
-  "unicode é ü ß 日本語 😀 \u200b",
-  "-leading-dash",
-  "--help",
-  "ends with x",
-  "ends with 200",
-  "glob * ? [a-z] ~ {a,b}",
-  "semicolon; && || | > < &",
-  "!history !! ^caret",
-  "#comment",
-  "x",
-];
 
 let stub: RedeemStub;
 let dir: Workdir;

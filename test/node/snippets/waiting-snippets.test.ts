@@ -4,13 +4,12 @@
 // after approval the value arrives byte for byte, exported; after a denial or expiry the snippet
 // stops at once and fails closed with the server's reason. And what the server would notice:
 // curl honours Retry-After (no busy loop) and stops asking once it has an answer.
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { renderSnippet } from "../../../src/snippets/index.ts";
 import { APPROVAL_ERRORS, startRedeemStub, type PendingTicket, type RedeemStub } from "./redeem-stub.ts";
-import { REAL_SHELLS, makeWorkdir, probesFor, shellAvailable, type RealShell, type Workdir } from "./real-shells.ts";
+import { CURL_CAN_WAIT, REAL_SHELLS, makeWorkdir, probesFor, shellAvailable, type RealShell, type Workdir } from "./real-shells.ts";
 
 const NAME = "API_KEY";
 const APPROVAL_URL = `https://claimcheck.example.com/approvals/${"0123456789abcdef".repeat(4)}/AbCdEfGhIj-_KlMnOpQrSt`;
@@ -35,19 +34,6 @@ const WAITING_VALUES = [
   "line one\nline two\n",
 ];
 
-/**
- * `%header{}` (the server's reason on failure) needs curl 7.84; Retry-After is honoured since 7.66.
- * An older curl cannot run these snippets as intended, so the tests do not run there either.
- */
-function curlCanWait(): boolean {
-  try {
-    const match = /^curl (\d+)\.(\d+)/.exec(execFileSync("curl", ["--version"], { encoding: "utf8" }));
-    return match !== null && Number(match[1]) * 100 + Number(match[2]) >= 7 * 100 + 84;
-  } catch {
-    return false;
-  }
-}
-const CURL_CAN_WAIT = curlCanWait();
 
 let stub: RedeemStub;
 
