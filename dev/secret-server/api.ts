@@ -1,15 +1,12 @@
 // The /api/v1 routes the claimcheck client uses: secrets by id or path, their summaries, one field,
 // search, state, comment-restricted reads, check-out/check-in, folders, secret templates, the
-// secret's own audit trail, and access requests (access-requests.ts). In SDK-only mode, only what
-// Delinea's SDKs call (see README): the other routes answer 404, search ignores every filter but
-// the text, and nothing asks for a check-out.
+// secret's own audit trail, access requests (access-requests.ts) and writes (writes.ts). In
+// SDK-only mode, only what Delinea's SDKs call (see README): the other routes answer 404, search
+// ignores every filter but the text, and nothing asks for a check-out.
 import { accessRequestRoute } from "./access-requests.ts";
 import {
   accessDenied,
-  approvalRequired,
   checkedOutByOther,
-  checkOutRequired,
-  commentRequired,
   fieldNotFound,
   folderModel,
   isRestricted,
@@ -18,36 +15,18 @@ import {
   secretModel,
   secretSummary,
   stateModel,
-  templateModel,
   unauthorized,
 } from "./shapes.ts";
 import { bearerPrincipal } from "./auth.ts";
+import { accessGate } from "./gates.ts";
+import { flag, intParam, param } from "./request-parts.ts";
+import { templateModel } from "./template-shapes.ts";
+import { secretWriteRoute, writeRoute } from "./writes.ts";
 import type { SeedSecret } from "./seed.ts";
 import type { Principal, Store } from "./store.ts";
 
 export type ApiOptions = { sdkOnly: boolean };
 type Ctx = { store: Store; request: Request; url: URL; principal: Principal } & ApiOptions;
-
-/**
- * ASP.NET binds query parameters case-insensitively, with or without the action parameter's
- * prefix: the Go SDK sends `paging.filter.searchText` and `paging.take` where others send
- * `filter.searchText` and `take`.
- */
-function param(url: URL, name: string): string | undefined {
-  const wanted = new Set([name.toLowerCase(), `paging.${name.toLowerCase()}`]);
-  for (const [key, value] of url.searchParams) if (wanted.has(key.toLowerCase())) return value;
-  return undefined;
-}
-
-/** A boolean query option: only `true` (any case) turns it on. */
-function flag(url: URL, name: string): boolean {
-  return param(url, name)?.toLowerCase() === "true";
-}
-
-function intParam(url: URL, name: string, fallback: number): number {
-  const n = Number.parseInt(param(url, name) ?? "", 10);
-  return Number.isFinite(n) && n >= 0 ? n : fallback;
-}
 
 /** `db/prod`, `\db\prod\` and `\\db\\prod` all name the same secret; names compare case-insensitively. */
 function normalisePath(path: string): string {
@@ -64,15 +43,8 @@ function findSecret(ctx: Ctx, id: number): SeedSecret | undefined {
   return undefined;
 }
 
-/** The checks Secret Server makes before it shows a value, in its order. */
-function viewGate(ctx: Ctx, secret: SeedSecret, comment: string | undefined): Response | undefined {
-  // Approval is the server's own rule, so it holds in SDK-only mode too (where nothing can ask for it).
-  if (ctx.store.needsApproval(secret, ctx.principal.username)) return approvalRequired();
-  // No SDK checks out, so a server built to the SDKs has no check-out to require.
-  if (!ctx.sdkOnly && secret.checkOutEnabled && ctx.store.checkedOutBy(secret.id) !== ctx.principal.username) return checkOutRequired();
-  if (secret.requiresComment && !comment?.trim()) return commentRequired();
-  return undefined;
-}
+/** The checks Secret Server makes before it shows a value (gates.ts). */
+const viewGate = (ctx: Ctx, secret: SeedSecret, comment: string | undefined) => accessGate(ctx, secret, comment);
 
 function recordView(ctx: Ctx, secret: SeedSecret, comment: string | undefined): void {
   ctx.store.stats.secretReads++;
@@ -149,6 +121,8 @@ function folder(ctx: Ctx, id: number): Response {
 async function secretRoute(ctx: Ctx, secret: SeedSecret, rest: string): Promise<Response | undefined> {
   const { store, request, url, principal } = ctx;
   const method = request.method;
+  const write = await secretWriteRoute(ctx, secret, rest);
+  if (write) return write;
   if (rest === "" && method === "GET") {
     const comment = param(url, "autoComment");
     const gate = viewGate(ctx, secret, comment);
@@ -214,6 +188,8 @@ export async function apiRoute(store: Store, request: Request, url: URL, options
   const principal = bearerPrincipal(store, request);
   if (!principal) return unauthorized();
   const ctx: Ctx = { store, request, url, principal, ...options };
+  const write = await writeRoute(ctx, path);
+  if (write) return write;
 
   if (/^\/secrets\/?$/i.test(path) && request.method === "GET") return search(ctx);
   const folderMatch = /^\/folders\/(\d+)$/i.exec(path);
@@ -222,7 +198,7 @@ export async function apiRoute(store: Store, request: Request, url: URL, options
   if (templateMatch && request.method === "GET") {
     // An unknown template gets the same Access Denied as an unknown secret or folder.
     const template = store.templates.get(Number(templateMatch[1]));
-    return template ? json(templateModel(template)) : accessDenied();
+    return template ? json(templateModel(store, template)) : accessDenied();
   }
   const accessRequests = /^\/secret-access-requests(\/.*)?$/i.exec(path);
   if (accessRequests) {

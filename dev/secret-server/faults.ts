@@ -29,6 +29,8 @@ const faultEntry = z.intersection(
     count: z.number().int().positive().default(1),
     /** Only requests whose path starts with this (case-insensitive) get it; default: any API request. */
     path: z.string().startsWith("/").default("/"),
+    /** Only requests with this method get it (`POST /secrets` but not the searches under the same path); default: any. */
+    method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]).optional(),
   }),
 );
 
@@ -76,9 +78,11 @@ export function createFaults() {
       hung.clear();
     },
 
-    /** Takes one use of the first fault matching this request's path. */
-    take(pathname: string): Fault | undefined {
-      const index = queue.findIndex((f) => pathname.toLowerCase().startsWith(f.path.toLowerCase()));
+    /** Takes one use of the first fault matching this request's path (and method, where the fault names one). */
+    take(pathname: string, method: string): Fault | undefined {
+      const index = queue.findIndex(
+        (f) => pathname.toLowerCase().startsWith(f.path.toLowerCase()) && (f.method === undefined || f.method === method.toUpperCase()),
+      );
       if (index < 0) return undefined;
       const fault = queue[index]!;
       fault.count--;

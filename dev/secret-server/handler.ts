@@ -8,6 +8,7 @@ import { createFaults, faultRequestSchema } from "./faults.ts";
 import { parseSeed, type Seed, type SeedFile } from "./seed.ts";
 import { json } from "./shapes.ts";
 import { createStore, type Store } from "./store.ts";
+import { storedSecret } from "./writes.ts";
 
 export type StandInStats = {
   requests: number;
@@ -69,6 +70,13 @@ export function createSecretServerHandler(seedFile: SeedFile, options: HandlerOp
     if (decision && request.method === "POST") {
       return decideAccessRequestForTest(store, Number(decision[1]), await request.json().catch(() => undefined));
     }
+    // What was written: a secret's stored values, and every write (and generated password) in order.
+    const stored = /^secrets\/(\d+)$/.exec(path);
+    if (stored && request.method === "GET") {
+      const secret = storedSecret(store, Number(stored[1]));
+      return secret ? json(secret) : json({ error: "no such secret" }, 404);
+    }
+    if (path === "writes" && request.method === "GET") return json(store.writes());
     if (path === "reset" && request.method === "POST") {
       reset();
       return json({ ok: true });
@@ -86,11 +94,16 @@ export function createSecretServerHandler(seedFile: SeedFile, options: HandlerOp
     return json({ error: "no such stand-in route" }, 404);
   }
 
-  /** A seeded value for injected 500s to echo, like a real stack trace might. */
-  function leakBait(pathname: string): string | undefined {
+  /**
+   * What injected 500s echo, like a real stack trace might: a seeded password, and the request's
+   * own body (for a write, the value being written).
+   */
+  async function leakBait(request: Request, pathname: string): Promise<string | undefined> {
     const id = Number(/\/secrets\/(\d+)/i.exec(pathname)?.[1] ?? 11);
     const secret = store.secrets.get(id) ?? store.secrets.values().next().value;
-    return secret?.items.find((i) => i.isPassword)?.itemValue;
+    const seeded = secret?.items.find((i) => i.isPassword)?.itemValue;
+    const body = request.method === "GET" ? "" : await request.clone().text().catch(() => "");
+    return body ? `${seeded ?? ""}' in '${body}` : seeded;
   }
 
   async function route(request: Request, url: URL): Promise<Response> {
@@ -124,8 +137,8 @@ export function createSecretServerHandler(seedFile: SeedFile, options: HandlerOp
       const call = `${request.method} ${url.pathname.toLowerCase().replace(/\/\d+(?=\/|$)/g, "/{id}")}`;
       store.stats.calls[call] = (store.stats.calls[call] ?? 0) + 1;
       if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
-      const fault = faults.take(url.pathname);
-      if (fault) return faults.answer(fault, leakBait(url.pathname));
+      const fault = faults.take(url.pathname, request.method);
+      if (fault) return faults.answer(fault, await leakBait(request, url.pathname));
       return route(request, url);
     },
     stats,

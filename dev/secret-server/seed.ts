@@ -17,6 +17,8 @@ const seedTemplateField = z.object({
   isNotes: z.boolean().default(false),
   isFile: z.boolean().default(false),
   isRequired: z.boolean().default(false),
+  /** The password requirement a generated value follows (password fields); the default one when absent. */
+  passwordRequirementId: z.number().int().positive().optional(),
 });
 
 const seedTemplate = z.object({
@@ -24,6 +26,36 @@ const seedTemplate = z.object({
   name: z.string().min(1),
   fields: z.array(seedTemplateField).min(1),
 });
+
+/** A CharacterSetSummary: a named set of characters a password requirement draws on. */
+const seedCharacterSet = z.object({ name: z.string().min(1), value: z.string().min(1) });
+
+/**
+ * A PasswordRequirementModel, reduced to what generation needs: a length range, the characters
+ * allowed, and rules of the form "at least N characters from this set".
+ */
+const seedPasswordRequirement = z.object({
+  id: z.number().int().positive(),
+  name: z.string().min(1),
+  description: z.string().default(""),
+  isDefault: z.boolean().default(false),
+  minPasswordLength: z.number().int().positive(),
+  maxPasswordLength: z.number().int().positive(),
+  allowedCharacterSet: seedCharacterSet,
+  rules: z.array(z.object({ characterSet: seedCharacterSet, minCharactersRequired: z.number().int().positive() })).default([]),
+});
+
+/** Used when a seed names no requirement: Secret Server always has a default one. */
+const BUILT_IN_REQUIREMENT = {
+  id: 1,
+  name: "Default Password Requirement",
+  description: "",
+  isDefault: true,
+  minPasswordLength: 12,
+  maxPasswordLength: 12,
+  allowedCharacterSet: { name: "Letters and digits", value: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789" },
+  rules: [],
+};
 
 const seedItemValue = z.object({
   slug,
@@ -38,6 +70,8 @@ const seedSecretEntry = z.object({
   folderId: z.number().int(),
   secretTemplateId: z.number().int().positive(),
   requiresComment: z.boolean().default(false),
+  /** Remote password changing is on: change-password changes the target system too. */
+  autoChangeEnabled: z.boolean().default(false),
   checkOutEnabled: z.boolean().default(false),
   checkOutIntervalMinutes: z.number().int().positive().optional(),
   /** Username that holds the check-out when the stand-in starts (someone else's lock). */
@@ -64,6 +98,7 @@ export const seedFileSchema = z.object({
   ),
   platformClients: z.array(z.object({ clientId: z.string(), clientSecret: z.string(), displayName: z.string() })),
   folders: z.array(seedFolder),
+  passwordRequirements: z.array(seedPasswordRequirement).default(() => [BUILT_IN_REQUIREMENT]),
   templates: z.array(seedTemplate),
   secrets: z.array(seedSecretEntry),
 });
@@ -72,7 +107,8 @@ export type SeedFile = z.input<typeof seedFileSchema>;
 type ParsedSeed = z.output<typeof seedFileSchema>;
 export type SeedTemplate = ParsedSeed["templates"][number];
 export type SeedFolder = ParsedSeed["folders"][number];
-type SeedTemplateField = SeedTemplate["fields"][number];
+export type SeedPasswordRequirement = ParsedSeed["passwordRequirements"][number];
+export type SeedTemplateField = SeedTemplate["fields"][number];
 
 /** A secret's item: its template field's definition plus the secret's value for it. */
 export type SeedItem = {
@@ -117,12 +153,37 @@ function resolveSecrets(seed: ParsedSeed): SeedSecret[] {
   });
 }
 
+/** A requirement generation can always meet, and exactly one default; template fields name known ones. */
+function checkRequirements(seed: ParsedSeed): void {
+  const fail = (where: string, why: string) => {
+    throw new Error(`invalid Secret Server seed: ${where}: ${why}`);
+  };
+  const ids = new Set(seed.passwordRequirements.map((r) => r.id));
+  if (seed.passwordRequirements.filter((r) => r.isDefault).length !== 1) fail("passwordRequirements", "exactly one must be isDefault");
+  seed.passwordRequirements.forEach((r, index) => {
+    const where = `passwordRequirements.${index} (id ${r.id})`;
+    const required = r.rules.reduce((n, rule) => n + rule.minCharactersRequired, 0);
+    if (r.minPasswordLength > r.maxPasswordLength) fail(where, "minPasswordLength exceeds maxPasswordLength");
+    if (required > r.maxPasswordLength) fail(where, "its rules need more characters than maxPasswordLength");
+    const allowed = new Set(r.allowedCharacterSet.value);
+    if (r.rules.some((rule) => [...rule.characterSet.value].some((c) => !allowed.has(c)))) fail(where, "a rule uses characters that are not allowed");
+  });
+  for (const template of seed.templates) {
+    for (const field of template.fields) {
+      if (field.passwordRequirementId !== undefined && !ids.has(field.passwordRequirementId)) {
+        fail(`template ${template.id} field ${field.slug}`, `no password requirement ${field.passwordRequirementId}`);
+      }
+    }
+  }
+}
+
 export function parseSeed(input: unknown): Seed {
   const result = seedFileSchema.safeParse(input);
   if (!result.success) {
     const where = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new Error(`invalid Secret Server seed: ${where}`);
   }
+  checkRequirements(result.data);
   return { ...result.data, secrets: resolveSecrets(result.data) };
 }
 

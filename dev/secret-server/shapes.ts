@@ -1,7 +1,7 @@
 // The JSON shapes Secret Server answers with (camelCase, as in the REST API spec and the SDKs).
 // Only shapes live here; which route answers with which shape is in api.ts.
 import type { AccessRequestRecord, Principal, Store } from "./store.ts";
-import type { SeedItem, SeedSecret, SeedTemplate } from "./seed.ts";
+import type { SeedItem, SeedSecret } from "./seed.ts";
 
 /** What Secret Server puts in a file item's itemValue: the content only comes from /fields/{slug}. */
 export const FILE_ITEM_PLACEHOLDER = "*** Not Valid For Display ***";
@@ -94,7 +94,7 @@ export function secretModel(store: Store, secret: SeedSecret) {
     requiresApprovalForAccess: secret.requiresApprovalForAccess,
     isDoubleLock: false,
     doubleLockId: -1,
-    autoChangeEnabled: false,
+    autoChangeEnabled: secret.autoChangeEnabled,
     isOutOfSync: false,
     outOfSyncReason: "",
     lastHeartBeatStatus: "Pending",
@@ -128,50 +128,11 @@ export function secretSummary(store: Store, secret: SeedSecret) {
     hidePassword: false,
     hasLauncher: false,
     doubleLockEnabled: false,
-    autoChangeEnabled: false,
+    autoChangeEnabled: secret.autoChangeEnabled,
     createDate: "2024-01-15T09:30:00",
     daysUntilExpiration: null,
     extendedFields: null,
     responseCodes: [],
-  };
-}
-
-/**
- * SecretTemplateModel (`GET /secret-templates/{id}`): the fields' definitions, never a value. The
- * properties the spec marks "only returned if user can manage secret templates" are null, as for an
- * application account that may only use templates.
- */
-export function templateModel(template: SeedTemplate) {
-  return {
-    id: template.id,
-    name: template.name,
-    passwordTypeId: null,
-    fields: template.fields.map((field, index) => ({
-      secretTemplateFieldId: field.fieldId,
-      fieldSlugName: field.slug,
-      name: field.name,
-      displayName: field.name,
-      description: field.description,
-      isPassword: field.isPassword,
-      isFile: field.isFile,
-      isNotes: field.isNotes,
-      isRequired: field.isRequired,
-      isUrl: false,
-      isList: false,
-      listType: "None",
-      isIndexable: !field.isPassword && !field.isFile,
-      isExpirationField: false,
-      hideOnView: false,
-      editRequires: "Edit",
-      editablePermission: null,
-      historyLength: null,
-      sortOrder: index + 1,
-      passwordTypeFieldId: null,
-      passwordRequirementId: field.isPassword ? -1 : null,
-      mustEncrypt: null,
-      generatePasswordCharacterSet: null,
-      generatePasswordLength: null,
-    })),
   };
 }
 

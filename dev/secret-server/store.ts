@@ -1,5 +1,6 @@
-// The stand-in's mutable state: issued tokens, check-outs, access requests and Secret Server's own
-// audit trail. Rebuilt from the seed on reset, so every test starts from the same world.
+// The stand-in's mutable state: issued tokens, check-outs, access requests, Secret Server's own
+// audit trail, and every value written (secrets created, fields set, passwords generated or changed)
+// so tests can compare. Rebuilt from the seed on reset, so every test starts from the same world.
 import type { Seed, SeedFolder, SeedSecret } from "./seed.ts";
 
 export type Principal = { username: string; displayName: string };
@@ -48,11 +49,31 @@ export type AccessRequestDecision = {
   expirationDate?: number | undefined;
 };
 
+/** What a write changed, kept so tests can compare values byte for byte (the stand-in's admin API). */
+export type WriteRecord = {
+  id: number;
+  action: "create" | "set-field" | "change-password" | "generate-password";
+  secretId: number | null;
+  /** The template field, for a generated password (which belongs to no secret yet). */
+  fieldId: number | null;
+  username: string;
+  comment: string | null;
+  at: string;
+  /** Values written or issued, by slug. */
+  values: Record<string, string>;
+};
+
+export type WriteFiling = Omit<WriteRecord, "id" | "at">;
+
+/** New secrets get ids well above the seed's, so a test can tell them apart. */
+const FIRST_CREATED_ID = 1001;
+
 export type Store = ReturnType<typeof createStore>;
 
 export function createStore(seed: Seed) {
   const folders = new Map(seed.folders.map((f) => [f.id, f]));
-  const secrets = new Map(seed.secrets.map((s) => [s.id, s]));
+  // Copies: writes change a secret's items, and reset must bring the seed's values back.
+  const secrets = new Map(seed.secrets.map((s) => [s.id, structuredClone(s)]));
   const templates = new Map(seed.templates.map((t) => [t.id, t]));
   const checkedOutBy = new Map<number, string>();
   for (const s of seed.secrets) if (s.checkedOutBy) checkedOutBy.set(s.id, s.checkedOutBy);
@@ -60,6 +81,17 @@ export function createStore(seed: Seed) {
   const refreshTokens = new Map<string, Principal>();
   const audits: AuditRecord[] = [];
   const accessRequests = new Map<number, AccessRequestRecord>();
+  const writes: WriteRecord[] = [];
+  /**
+   * The password each remote-password-changing secret's target system (the account itself) holds.
+   * Only Secret Server's change-password changes it; setting the field changes only the vault's copy.
+   */
+  const targetPasswords = new Map<number, string>();
+  for (const s of seed.secrets) {
+    const password = s.items.find((i) => i.isPassword)?.itemValue;
+    if (s.autoChangeEnabled && password !== undefined) targetPasswords.set(s.id, password);
+  }
+  let nextSecretId = Math.max(FIRST_CREATED_ID, ...seed.secrets.map((s) => s.id + 1));
   let tokenLifetimeSeconds = seed.settings.tokenLifetimeSeconds;
   /**
    * Counters tests read to prove caching and what was (not) asked: one token per lifetime, one read
@@ -207,6 +239,28 @@ export function createStore(seed: Seed) {
       return secret.requiresApprovalForAccess && !secret.approvers.includes(username) && !hasApprovedAccess(secret.id, username);
     },
     hasApprovedAccess,
+
+    /** Stores a new secret under the next free id and returns it. */
+    addSecret(secret: Omit<SeedSecret, "id">): SeedSecret {
+      const created = { ...secret, id: nextSecretId++ };
+      secrets.set(created.id, created);
+      return created;
+    },
+    recordWrite(filing: WriteFiling): WriteRecord {
+      const record = { ...filing, id: writes.length + 1, at: new Date().toISOString() };
+      writes.push(record);
+      return record;
+    },
+    /** Every write, oldest first. */
+    writes(): WriteRecord[] {
+      return [...writes];
+    },
+    targetPassword(secretId: number): string | undefined {
+      return targetPasswords.get(secretId);
+    },
+    setTargetPassword(secretId: number, value: string): void {
+      targetPasswords.set(secretId, value);
+    },
   };
 }
 

@@ -378,7 +378,7 @@ describe("secret templates", () => {
     const plain = (await loadSeed()).secrets.filter(
       (s) => !s.requiresComment && !s.checkOutEnabled && !s.allowedUsers && !s.requiresApprovalForAccess,
     );
-    expect(new Set(plain.map((s) => s.secretTemplateId))).toEqual(new Set([6003, 6008, 6034]));
+    expect(new Set(plain.map((s) => s.secretTemplateId))).toEqual(new Set([6001, 6003, 6008, 6034]));
     for (const { id, secretTemplateId } of plain) {
       const secret = (await (await api(`/secrets/${id}`)).json()) as {
         items: { fieldId: number; slug: string; fieldName: string; isPassword: boolean; isFile: boolean }[];
