@@ -27,7 +27,7 @@ export type Grant = {
 /** Hex characters of the session hash kept: 128 bits, unique for every practical purpose. */
 const SESSION_HEX_CHARS = 32;
 
-async function sessionOf(sub: string, clientId: string): Promise<string> {
+export async function sessionOf(sub: string, clientId: string): Promise<string> {
   return `grant-${(await sha256Hex(`grant\n${sub}\n${clientId}`)).slice(0, SESSION_HEX_CHARS)}`;
 }
 
