@@ -1,5 +1,7 @@
-// The comment claimcheck leaves in Secret Server's own audit with every read. Secret Server only
-// knows the app account; this names the human and the ticket, so its audit trail stands on its own.
+// The comment claimcheck leaves in Secret Server's own audit with every read and write. Secret
+// Server only knows the app account; this names the human and the ticket, so its audit trail
+// stands on its own.
+import { ClaimcheckError } from "../errors";
 import type { ReadContext } from "./types";
 
 /** Long enough for a reason; short enough for Secret Server's comment column. */
@@ -13,4 +15,14 @@ export function auditComment(context: ReadContext): string {
   const ticket = context.ticketId ? `, ticket ${oneLine(context.ticketId)}` : "";
   const reason = context.comment ? `: ${oneLine(context.comment)}` : "";
   return `claimcheck for ${who}${ticket}${reason}`.slice(0, MAX_COMMENT_CHARS);
+}
+
+/**
+ * Our own audit comment would satisfy Secret Server's comment check, so the human's reason is
+ * required here, before anything is read or written.
+ */
+export function requireReason(secret: { requiresComment: boolean }, context: ReadContext): void {
+  if (secret.requiresComment && !context.comment?.trim()) {
+    throw new ClaimcheckError("COMMENT_REQUIRED", { detail: "secret requires a comment and none was given" });
+  }
 }

@@ -1,6 +1,6 @@
-// The Secret Server client claimcheck uses: describe a secret, read one field, search, and Secret
-// Server's approval workflow (access-requests.ts). Built from the parsed settings; one client per
-// isolate keeps its token, folder and template caches across requests.
+// The Secret Server client claimcheck uses: describe a secret, read one field, search, Secret
+// Server's approval workflow (access-requests.ts), and the writes (secret-writes.ts). Built from the
+// parsed settings; one client per isolate keeps its token, folder and template caches across requests.
 import type { SecretServerSettings } from "../config";
 import { ClaimcheckError } from "../errors";
 import { createAccessRequests } from "./access-requests";
@@ -11,11 +11,12 @@ import { createFieldReader } from "./read-field";
 import { createRestApi } from "./rest-api";
 import { createRouteSupport } from "./route-support";
 import { searchAnswer } from "./schemas";
+import { createSecretWrites } from "./secret-writes";
 import { checkSearchText, checkSlug, normaliseRef } from "./secret-refs";
 import { createTemplateFields } from "./secret-templates";
 import { createTokenSource } from "./token-source";
 import { createTransport, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from "./transport";
-import type { SecretReader, SecretServerClientOptions, SecretSummary } from "./types";
+import type { SecretServerClient, SecretServerClientOptions, SecretSummary } from "./types";
 
 /** One page of search results is enough for an agent to pick from; it can narrow the text. */
 export const SEARCH_LIMIT = 25;
@@ -23,7 +24,7 @@ export const SEARCH_LIMIT = 25;
 export function createSecretServerClient(
   settings: SecretServerSettings,
   options: SecretServerClientOptions = {},
-): SecretReader {
+): SecretServerClient {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const now = options.now ?? Date.now;
   // A plain call of the global fetch: workerd refuses fetch invoked as a method of another object.
@@ -38,6 +39,7 @@ export function createSecretServerClient(
 
   return {
     ...createAccessRequests(api, now),
+    ...createSecretWrites({ api, routes, folders, finder, now }),
 
     async getSecret(ref) {
       return finder.describe(normaliseRef(ref));
@@ -84,14 +86,14 @@ export function createSecretServerClient(
   };
 }
 
-const perIsolate = new WeakMap<SecretServerSettings, SecretReader>();
+const perIsolate = new WeakMap<SecretServerSettings, SecretServerClient>();
 
 /**
  * The client for these settings, shared by every request this isolate serves, so a token is
  * requested once per lifetime rather than once per request. loadConfig hands out the same settings
  * object for the same env, which is what keys this cache.
  */
-export function secretServerClientFor(settings: SecretServerSettings): SecretReader {
+export function secretServerClientFor(settings: SecretServerSettings): SecretServerClient {
   let client = perIsolate.get(settings);
   if (!client) {
     client = createSecretServerClient(settings);

@@ -44,7 +44,7 @@ const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 export function createSecretFinder(api: RestApi, folders: FolderPaths, templates: TemplateFields, routes: RouteSupport) {
   /** Reads the secret as the SDKs do, keeping its guards and items' slugs and flags, no value. */
-  async function readDescription(id: number, query: Record<string, string> = {}): Promise<Required<Found>> {
+  async function readDescription(id: number, query: Record<string, string> = {}): Promise<Found & { fields: SecretFieldInfo[] }> {
     // Secret Server checks a check-out-enabled secret out on a read unless told not to.
     const ask = (extra: Record<string, string>) => api.get(`/secrets/${id}`, { ...query, noAutoCheckout: "true", ...extra });
     let answer = await ask({});

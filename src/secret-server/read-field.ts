@@ -1,6 +1,6 @@
 // Reading one field's value, with a comment naming the human and the ticket so Secret Server's own
 // audit records who it was for. Check-out-enabled secrets are checked out for the read and checked
-// in right after, whatever happened in between.
+// in right after, whatever happened in between (check-out.ts).
 //
 // Which endpoint: `POST /secrets/{id}/restricted/fields/{slug}` with `{comment}` first, and
 // `GET /secrets/{id}/fields/{slug}?autoComment=…` (the read every Delinea SDK makes) once a server
@@ -13,8 +13,9 @@
 // extra request for the first read per isolate, then the remembered answer sends reads straight
 // to the SDKs' endpoint.
 import { ClaimcheckError } from "../errors";
-import { auditComment } from "./audit-comment";
+import { auditComment, requireReason } from "./audit-comment";
 import { decodeUtf8, errorFromAnswer, expectJson, isJsonAnswer, isSuccess } from "./answers";
+import { createCheckOut } from "./check-out";
 import type { Restrictions } from "./find-secret";
 import type { RestApi } from "./rest-api";
 import type { RouteSupport } from "./route-support";
@@ -42,6 +43,8 @@ function decodeValue(answer: UpstreamAnswer): string {
 }
 
 export function createFieldReader(api: RestApi, routes: RouteSupport) {
+  const withCheckOut = createCheckOut(api, routes);
+
   async function readValue(id: number, slug: string, comment: string): Promise<string> {
     if (!routes.lacks("restricted field read")) {
       const answer = await api.post(`/secrets/${id}/restricted/fields/${slug}`, { comment });
@@ -50,28 +53,8 @@ export function createFieldReader(api: RestApi, routes: RouteSupport) {
     return decodeValue(await api.get(`/secrets/${id}/fields/${slug}`, { autoComment: comment }));
   }
 
-  async function withCheckOut(id: number, comment: string, read: () => Promise<string>): Promise<string> {
-    if (routes.lacks("check-out")) return read();
-    const out = await api.post(`/secrets/${id}/check-out`);
-    // A server with no check-out route (none of Delinea's SDKs checks out) has no check-out to
-    // honour: its read is the judge, and refuses if the secret must be checked out after all.
-    if (routes.isMissing("check-out", out)) return read();
-    if (!isSuccess(out)) throw errorFromAnswer(out);
-    try {
-      return await read();
-    } finally {
-      // A failed check-in must not cost the caller a value already read: Secret Server releases
-      // the check-out itself when its interval ends.
-      await api.post(`/secrets/${id}/check-in`, { comment, forceCheckIn: false }).catch(() => undefined);
-    }
-  }
-
   return async function readField(secret: Pick<Restrictions, "id" | "requiresComment" | "checkOutEnabled">, slug: string, context: ReadContext): Promise<string> {
-    // Our own audit comment would satisfy Secret Server's comment check: the human's reason is
-    // required here, before anything is read.
-    if (secret.requiresComment && !context.comment?.trim()) {
-      throw new ClaimcheckError("COMMENT_REQUIRED", { detail: "secret requires a comment and none was given" });
-    }
+    requireReason(secret, context);
     const comment = auditComment(context);
     const read = () => readValue(secret.id, slug, comment);
     return secret.checkOutEnabled ? withCheckOut(secret.id, comment, read) : read();

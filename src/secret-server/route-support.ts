@@ -11,7 +11,15 @@ import type { UpstreamAnswer } from "./transport";
 /** Long enough that a server without the route costs one extra request per isolate in practice. */
 export const MISSING_ROUTE_TTL_MS = 10 * 60_000;
 
-export type OptionalRoute = "secret summary" | "secret templates" | "folder by path" | "restricted field read" | "check-out";
+export type OptionalRoute =
+  | "secret summary"
+  | "secret templates"
+  | "template search"
+  | "folder by path"
+  | "restricted field read"
+  | "check-out"
+  | "secret stub"
+  | "change password";
 
 export type RouteSupport = {
   /** True while `route` is remembered as missing: callers go straight to their fallback. */

@@ -43,6 +43,11 @@ export const secretSummaryAnswer = z.object({
   checkOutEnabled: z.boolean(),
   checkedOut: z.boolean(),
   requiresApproval: approvalFlag,
+  /**
+   * Remote password changing is on: a rotation must go through Secret Server's change-password so
+   * the target system changes too. Absent means unknown, and a rotation refuses to guess.
+   */
+  autoChangeEnabled: z.boolean().optional(),
 });
 
 /**
@@ -68,6 +73,7 @@ export const secretReadAnswer = z.object({
   checkOutEnabled: z.boolean().default(false),
   checkedOut: z.boolean().default(false),
   requiresApprovalForAccess: approvalFlag,
+  autoChangeEnabled: z.boolean().optional(),
   items: z.array(
     z.object({
       slug: z.string().min(1),
@@ -96,6 +102,57 @@ export const templateAnswer = z.object({
     }),
   ),
 });
+
+/**
+ * `GET /secret-templates/{id}` as a write needs it: every field's id (for the password generator),
+ * kind and whether the template requires it. Absent kinds read false; Secret Server still refuses
+ * a secret that lacks a required field.
+ */
+export const templateDetailAnswer = z.object({
+  id: z.number().int().positive(),
+  name: z.string(),
+  fields: z.array(
+    z.object({
+      secretTemplateFieldId: z.number().int().positive(),
+      fieldSlugName: z.string().min(1),
+      name: z.string(),
+      isPassword: z.boolean().default(false),
+      isFile: z.boolean().default(false),
+      isNotes: z.boolean().default(false),
+      isRequired: z.boolean().default(false),
+    }),
+  ),
+});
+
+/** `GET /secret-templates?filter.searchText=…`: SecretTemplateSummary records. */
+export const templateSearchAnswer = z.object({
+  records: z.array(z.object({ id: z.number().int().positive(), name: z.string(), active: z.boolean().nullish() })),
+});
+
+/**
+ * `GET /secrets/stub` (a SecretModel with the template's empty items). Loose on purpose: the stub
+ * carries the defaults Secret Server chose for a new secret in that folder (policy, inheritance,
+ * check-out), and `POST /secrets` gets them back unchanged, as Delinea's PowerShell module sends it.
+ */
+export const secretStubAnswer = z.looseObject({
+  secretTemplateId: z.number().int().positive(),
+  siteId: z.number().int().nullish(),
+  items: z.array(z.looseObject({ fieldId: z.number().int().positive(), slug: z.string().min(1) })),
+});
+
+/** `POST /secrets` answers the new secret's SecretModel; its items (values) are dropped here. */
+export const createdSecretAnswer = z.object({
+  id: secretId,
+  name: z.string(),
+  folderId,
+  secretTemplateId: z.number().int().positive(),
+});
+
+/** `POST /secret-templates/generate-password/{fieldId}`: a JSON string; empty is no password. */
+export const generatedPasswordAnswer = z.string().min(1);
+
+/** `POST /secrets/{id}/change-password` answers the SecretSummary. */
+export const passwordChangeAnswer = z.object({ id: secretId });
 
 /** `GET /secrets/{id}/state`: what the caller must do before seeing a value (`None`, `RequiresApproval`, …). */
 export const secretStateAnswer = z.object({

@@ -1,5 +1,6 @@
-// What the rest of claimcheck sees of Secret Server: a small reader interface and value-free
-// descriptions of secrets. Field values only ever leave through `readField`'s return value.
+// What the rest of claimcheck sees of Secret Server: a reader, a writer and value-free descriptions
+// of secrets and templates. Field values only ever leave through `readField`'s return value; the
+// writer takes values in and never hands one back (a generated password least of all).
 
 /** A secret named by its numeric id or by its path (`db/prod` or `\db\prod`). */
 export type SecretRef = { id: number } | { path: string };
@@ -92,6 +93,70 @@ export interface AccessRequests {
   /** Withdraws the app account's own request (status `Canceled`), e.g. when its ticket is revoked. */
   withdrawAccessRequest(id: number): Promise<void>;
 }
+
+/** A field of a secret template: what a new secret of that template holds, never a value. */
+export type SecretTemplateField = {
+  /** `secretTemplateFieldId`: what Secret Server's password generator is asked for. */
+  fieldId: number;
+  slug: string;
+  name: string;
+  isPassword: boolean;
+  isFile: boolean;
+  isNotes: boolean;
+  isRequired: boolean;
+};
+
+export type SecretTemplate = { id: number; name: string; fields: SecretTemplateField[] };
+
+/** A secret to create. Its password comes from Secret Server's generator or is given. */
+export type NewSecret = {
+  /** From `folderIdByPath`; -1 for the root folder. */
+  folderId: number;
+  templateId: number;
+  /** Plain name (no `\` or `/`: claimcheck names secrets by path). */
+  name: string;
+  /** Values of the template's other fields, by slug. Password and file fields are refused here. */
+  fields: Record<string, string>;
+  /** `generate`: Secret Server's generator fills the template's password field; the value is never returned. */
+  password: { generate: true } | { value: string };
+  /**
+   * The human's reason. Secret Server's create arguments have no comment, so it is not sent; it is
+   * checked like a write's comment, for callers that record it in their own audit.
+   */
+  comment?: string;
+};
+
+export type CreatedSecret = { id: number; name: string; folderId: number };
+
+/** Who writes and why: the comment Secret Server records names the human and the ticket, as for reads. */
+export type WriteContext = ReadContext;
+
+export type Rotation = {
+  /** ISO 8601, when Secret Server accepted the change. */
+  rotatedAt: string;
+  /**
+   * True: Secret Server's own remote password change was asked for, so the target system changes
+   * too (Secret Server runs it on its next Remote Password Changing cycle). False: a value from
+   * Secret Server's generator was stored in the field, and nothing else was changed.
+   */
+  remote: boolean;
+};
+
+/** Everything claimcheck writes to Secret Server. No method returns a value. */
+export interface SecretWriter {
+  /** A template by id (a number or digits) or by its exact name, case-insensitive. */
+  templateByNameOrId(ref: string | number): Promise<SecretTemplate>;
+  /** The id of the folder at `path` (`Payments/agents` or `\Payments\agents`); -1 for the root. */
+  folderIdByPath(path: string): Promise<number>;
+  createSecret(req: NewSecret): Promise<CreatedSecret>;
+  /** Sets one text field to exactly `value`. */
+  setField(id: number, slug: string, value: string, context: WriteContext): Promise<void>;
+  /** A new value from Secret Server for a password field (remote password change where it is on). */
+  rotatePassword(id: number, slug: string, context: WriteContext): Promise<Rotation>;
+}
+
+/** The client `createSecretServerClient` returns. */
+export type SecretServerClient = SecretReader & SecretWriter;
 
 export type SecretServerClientOptions = {
   /** Defaults to the global fetch. */

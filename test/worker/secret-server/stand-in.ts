@@ -18,10 +18,42 @@ export type StandInStats = {
 };
 export type AuditRecord = { action: string; byUserDisplayName: string; notes: string | null };
 
+/** What the stand-in holds for a secret (`GET /_stand-in/secrets/{id}`), values included. */
+export type StoredSecret = {
+  id: number;
+  name: string;
+  folderId: number;
+  folderPath: string;
+  secretTemplateId: number;
+  autoChangeEnabled: boolean;
+  items: { fieldId: number; slug: string; itemValue: string; isPassword: boolean; isFile: boolean }[];
+  /** Remote password changing: the password the account itself has. */
+  targetSystemPassword?: string;
+};
+
+/** One write the stand-in received, or a password its generator issued (`GET /_stand-in/writes`). */
+export type WriteRecord = {
+  action: "create" | "set-field" | "change-password" | "generate-password";
+  secretId: number | null;
+  fieldId: number | null;
+  username: string;
+  comment: string | null;
+  values: Record<string, string>;
+};
+
+export type PasswordRequirement = {
+  id: number;
+  minPasswordLength: number;
+  maxPasswordLength: number;
+  allowedCharacterSet: { value: string };
+  rules: { characterSet: { value: string }; minCharactersRequired: number }[];
+};
+
 type SeedSnapshot = {
   users: { password: string }[];
   platformClients: { clientSecret: string }[];
   secrets: { items: { itemValue: string }[] }[];
+  passwordRequirements: PasswordRequirement[];
 };
 
 export function standIn(tenant: string) {
@@ -69,6 +101,15 @@ export function standIn(tenant: string) {
      * which counts no request and exists in SDK-only tenants too (their API has no audit route).
      */
     audits: async (secretId: number) => (await (await admin(`audits/${secretId}`)).json()) as AuditRecord[],
+
+    /** What the stand-in now holds for a secret, values included. */
+    stored: async (secretId: number) => (await (await admin(`secrets/${secretId}`)).json()) as StoredSecret,
+    storedValue: async (secretId: number, slug: string) =>
+      ((await (await admin(`secrets/${secretId}`)).json()) as StoredSecret).items.find((i) => i.slug === slug)?.itemValue,
+    /** Every write and generated password, oldest first. */
+    writes: async () => (await (await admin("writes")).json()) as WriteRecord[],
+    passwordRequirement: async (id: number) =>
+      ((await (await admin("seed")).json()) as SeedSnapshot).passwordRequirements.find((r) => r.id === id)!,
   };
 }
 
