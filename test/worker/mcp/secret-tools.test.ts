@@ -163,7 +163,8 @@ describe("tools/list", () => {
   it("describes every tool with the right hints", async () => {
     const list = await mcpPost(dev, { jsonrpc: "2.0", id: 3, method: "tools/list", params: {} });
     const tools = Object.fromEntries(list.message!.result.tools.map((t: { name: string }) => [t.name, t]));
-    expect(Object.keys(tools).sort()).toEqual(["get_secret_environment_variable", "revoke_tickets", "search_secrets", "whoami"]);
+    expect(Object.keys(tools).sort()).toEqual(["create_secret", "get_secret_environment_variable", "revoke_tickets", "rotate_secret", "search_secrets", "set_secret_field", "whoami"]);
+    expect(tools.rotate_secret.annotations).toMatchObject({ destructiveHint: true });
     expect(tools.get_secret_environment_variable.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false });
     expect(tools.get_secret_environment_variable.description).toMatch(/Never print/);
     expect(tools.search_secrets.annotations).toMatchObject({ readOnlyHint: true });
