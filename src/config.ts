@@ -11,9 +11,13 @@ import { AuditViewers } from "./audit/view/audit-viewers";
 export const DEFAULT_TICKET_TTL_SECONDS = 120;
 export const MAX_TICKET_TTL_SECONDS = 15 * 60;
 
-/** Largest value a deposit accepts: default, and the ceiling the route reads at most. */
+/**
+ * Largest value a deposit accepts: default, and the ceiling the route reads at most. The ceiling
+ * is the Secret Server client's own field limit (MAX_FIELD_VALUE_BYTES), so a setting above it
+ * cannot accept a value the write would then refuse.
+ */
 export const DEFAULT_DEPOSIT_MAX_BYTES = 64 * 1024;
-export const MAX_DEPOSIT_MAX_BYTES = 1024 * 1024;
+export const MAX_DEPOSIT_MAX_BYTES = 128 * 1024;
 
 /** Audit rows older than this are deleted by the daily cron: a little over a year by default, so a yearly review finds last year's month; at most ten years. */
 export const DEFAULT_AUDIT_RETENTION_DAYS = 400;
