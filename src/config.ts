@@ -1,6 +1,7 @@
 // Every setting the Worker reads, parsed once with zod. A missing or malformed setting fails
 // closed with an error that names the setting (never its value: some are secrets).
 import { z } from "zod";
+import { isSecureOrLoopback } from "./secure-url";
 import { CiTrust } from "./ci/ci-trust";
 import { ClaimcheckError } from "./errors";
 import { AccessPolicy } from "./policy/access-policy";
@@ -28,12 +29,6 @@ export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 600;
 const MIN_APPROVAL_TIMEOUT_SECONDS = 60;
 const MAX_APPROVAL_TIMEOUT_SECONDS = 3600;
 
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
-
-/** True for https URLs, and for http only on loopback (local runs and tests). */
-export function isSecureOrLoopback(url: URL): boolean {
-  return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname));
-}
 
 /**
  * A URL string (kept as written) that is https, or http on loopback. Also for URLs that IdPs and

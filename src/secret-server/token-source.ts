@@ -5,7 +5,8 @@
 //
 // Refresh tokens are not used: Secret Server may not issue them, they are single use (two
 // isolates refreshing at once would lock one out), and a new password grant costs the same.
-import { isSecureOrLoopback, type SecretServerSettings } from "../config";
+import type { SecretServerSettings } from "../config";
+import { isSecureOrLoopback } from "../secure-url";
 import { ClaimcheckError } from "../errors";
 import { expectJson, isSuccess, upstreamErrorCode } from "./answers";
 import { tokenAnswer, vaultsAnswer } from "./schemas";

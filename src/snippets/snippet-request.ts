@@ -2,7 +2,7 @@
 // ends up inside shell code, so each is held to the narrowest shape that needs no quoting tricks;
 // only the agent's `command` is free text, and the renderers quote it as a whole.
 import { z } from "zod";
-import { isSecureOrLoopback } from "../config";
+import { isSecureOrLoopback } from "../secure-url";
 import { ClaimcheckError } from "../errors";
 
 export const SHELLS = ["bash", "zsh", "sh", "fish", "powershell", "cmd"] as const;
