@@ -1,10 +1,11 @@
 // Wiring only. The OAuth provider answers the OAuth endpoints and guards /mcp; every other path
 // goes to the Hono app (sign-in pages, health, redemption).
-import { OAuthProvider } from "@cloudflare/workers-oauth-provider";
+import { getOAuthApi, OAuthProvider, type OAuthHelpers, type OAuthProviderOptions } from "@cloudflare/workers-oauth-provider";
 import { createMcpHandler } from "agents/mcp/server";
 import { Hono } from "hono";
-import { frontDoorOptions, MCP_ROUTE } from "./auth/front-door";
+import { frontDoorOptions, MCP_ROUTE, TOKEN_ENDPOINT } from "./auth/front-door";
 import { providerEnv } from "./auth/provider-kv";
+import { guardTokenEndpoint } from "./auth/refresh/token-endpoint-guard";
 import { approvalRoutes } from "./approval/approval-routes";
 import { auditRoutes } from "./audit/view/audit-routes";
 import { incidentRoutes } from "./incident/incident-routes";
@@ -20,6 +21,7 @@ import { createMcpServer } from "./mcp/server";
 import { secretServerClientFor } from "./secret-server";
 
 export { JtiReplayStore } from "./ci/jti-replay-store";
+export { RefreshLedger } from "./auth/refresh/refresh-ledger";
 export { SignInStateStore } from "./auth/sign-in-state-store";
 export { TicketStore } from "./tickets/ticket-store";
 
@@ -37,6 +39,13 @@ app.route("/", ciRoutes((env) => secretServerClientFor(loadConfig(env).secretSer
 
 /** Built once per env: the resource URL and the accepted Host come from PUBLIC_URL. */
 const frontDoors = new WeakMap<object, OAuthProvider<Env>>();
+/** The provider's helpers for the same settings, for the token endpoint's guard (it revokes grants). */
+const helpersByEnv = new WeakMap<object, OAuthHelpers>();
+
+function keepHelpers(env: Env, options: OAuthProviderOptions<Env>): OAuthProviderOptions<Env> {
+  helpersByEnv.set(env, getOAuthApi(options, providerEnv(env)));
+  return options;
+}
 
 function frontDoorFor(env: Env): OAuthProvider<Env> {
   let frontDoor = frontDoors.get(env);
@@ -48,14 +57,14 @@ function frontDoorFor(env: Env): OAuthProvider<Env> {
       allowedHostnames: [new URL(config.publicUrl).hostname],
     });
     frontDoor = new OAuthProvider<Env>(
-      frontDoorOptions(config, {
+      keepHelpers(env, frontDoorOptions(config, {
         // The provider hands /mcp/anything here too; the MCP handler would answer it in plain text.
         apiHandler: {
           fetch: (request, env, ctx) =>
             new URL(request.url).pathname === MCP_ROUTE ? mcp(request, env, ctx) : errorResponse(new ClaimcheckError("ROUTE_NOT_FOUND")),
         },
         defaultHandler: app,
-      }),
+      })),
     );
     frontDoors.set(env, frontDoor);
   }
@@ -66,6 +75,14 @@ function frontDoorFor(env: Env): OAuthProvider<Env> {
 const edge = new Hono<{ Bindings: Env }>();
 edge.onError(onError);
 edge.use(bodyLimits());
+// Refresh-token reuse is caught in front of the provider's token endpoint (src/auth/refresh/).
+edge.post(TOKEN_ENDPOINT, (c) => {
+  const frontDoor = frontDoorFor(c.env);
+  return guardTokenEndpoint(c.req.raw, c.env, {
+    helpers: helpersByEnv.get(c.env)!,
+    forward: (request) => frontDoor.fetch(request, providerEnv(c.env), c.executionCtx as ExecutionContext),
+  });
+});
 // Hono types its context's ExecutionContext more narrowly than workers-types; it is the same object.
 edge.all("*", (c) => frontDoorFor(c.env).fetch(c.req.raw, providerEnv(c.env), c.executionCtx as ExecutionContext));
 
