@@ -1,4 +1,5 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { startAlertReceiver } from "./dev/alert-receiver/server.ts";
 import { defineConfig } from "vitest/config";
 import { startSecretServer } from "./dev/secret-server/server.ts";
 import { startCiIssuer } from "./test/fixtures/ci-issuer/ci-issuer.ts";
@@ -18,6 +19,10 @@ export default defineConfig(async () => {
   const idp = await startTestIdp(oidc);
   // The CI token issuers the /ci/redeem tests trust (test/fixtures/ci-issuer); unref'd the same way.
   const ciIssuer = await startCiIssuer();
+  // The webhook that alerts go to (dev/alert-receiver); tests read what it got and make it misbehave
+  // through its /_receiver/ routes. Unref'd the same way.
+  const alertSecret = "test-alert-webhook-secret";
+  const alertReceiver = await startAlertReceiver({ secret: alertSecret });
   return {
     test: {
       projects: [
@@ -39,6 +44,9 @@ export default defineConfig(async () => {
                   TEST_CI_ISSUER: ciIssuer.url,
                   // The audit pages: a group, an email and a subject (the test IdP can sign anyone in with any groups).
                   AUDIT_VIEWERS: JSON.stringify({ groups: ["security"], emails: ["auditor@corp.example"], subjects: ["viewer-subject-1"] }),
+                  ALERT_WEBHOOK_URL: alertReceiver.url,
+                  ALERT_WEBHOOK_SECRET: alertSecret,
+                  TEST_ALERT_RECEIVER: alertReceiver.origin,
                   ACCESS_POLICY: JSON.stringify([
                     { groups: ["db-admins"], paths: ["db/**"] },
                     { emails: ["dev@corp.example"], paths: ["db/**", "Payments/**"] },

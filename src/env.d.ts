@@ -6,6 +6,7 @@ declare namespace Cloudflare {
     DB: D1Database;
     SIGN_IN_STATE: DurableObjectNamespace<import("./auth/sign-in-state-store").SignInStateStore>;
     JTI_REPLAY: DurableObjectNamespace<import("./ci/jti-replay-store").JtiReplayStore>;
+    ALERT_OUTBOX: DurableObjectNamespace<import("./alerts/alert-outbox").AlertOutbox>;
     REFRESH_LEDGER: DurableObjectNamespace<import("./auth/refresh/refresh-ledger").RefreshLedger>;
     OAUTH_KV: KVNamespace;
     REDEEM_LIMIT_IP: RateLimit;

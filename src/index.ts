@@ -10,6 +10,7 @@ import { approvalRoutes } from "./approval/approval-routes";
 import { auditRoutes } from "./audit/view/audit-routes";
 import { incidentRoutes } from "./incident/incident-routes";
 import { signInRoutes } from "./auth/sign-in-routes";
+import { assertKnownAlertEvents } from "./alerts/known-alert-events";
 import { loadConfig } from "./config";
 import { ClaimcheckError } from "./errors";
 import { bodyLimits } from "./http/body-limits";
@@ -20,6 +21,7 @@ import { ciRoutes } from "./ci/ci-routes";
 import { createMcpServer } from "./mcp/server";
 import { secretServerClientFor } from "./secret-server";
 
+export { AlertOutbox } from "./alerts/alert-outbox";
 export { JtiReplayStore } from "./ci/jti-replay-store";
 export { RefreshLedger } from "./auth/refresh/refresh-ledger";
 export { SignInStateStore } from "./auth/sign-in-state-store";
@@ -51,6 +53,7 @@ function frontDoorFor(env: Env): OAuthProvider<Env> {
   let frontDoor = frontDoors.get(env);
   if (!frontDoor) {
     const config = loadConfig(env);
+    assertKnownAlertEvents(config);
     const mcp = createMcpHandler(createMcpServer, {
       route: MCP_ROUTE,
       // DNS-rebinding defence: /mcp answers only under the public host name.

@@ -1,6 +1,7 @@
 // The audit trail in D1: one row per ticket event. Rows carry identities, secret ids and paths,
 // and the short ticket id — never a value, never a ticket or token.
 import { z } from "zod";
+import { alertOnceWritten, alertOnWrite, type WrittenRow } from "../alerts/queue-alerts";
 import type { TicketRecord } from "../tickets/ticket-record";
 
 /** Every event the trail records. The only list: D1 takes any name (migrations/0003), so a new event is added here. */
@@ -56,12 +57,13 @@ const USER_AGENT_MAX_CHARS = 256;
 
 const COLUMNS = "at, event, outcome, subject, email, client_id, session, secret_id, secret_path, field, ticket_id, client_ip, user_agent, detail";
 const VALUES = "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14";
-const INSERT = `INSERT INTO audit_events (${COLUMNS}) VALUES (${VALUES})`;
+// Each insert answers its row's id and time: an alert carries them (queue-alerts.ts).
+const INSERT = `INSERT INTO audit_events (${COLUMNS}) VALUES (${VALUES}) RETURNING id, at`;
 // The same row unless its ticket already has this event in this session (?2 event, ?7 session,
 // ?11 ticket id; the ticket_id index answers it). Within one session a 48-bit ticket id does not
 // collide in practice, so this drops only repeats.
 const INSERT_ONCE = `INSERT INTO audit_events (${COLUMNS}) SELECT ${VALUES}
-  WHERE NOT EXISTS (SELECT 1 FROM audit_events WHERE ticket_id = ?11 AND event = ?2 AND session = ?7)`;
+  WHERE NOT EXISTS (SELECT 1 FROM audit_events WHERE ticket_id = ?11 AND event = ?2 AND session = ?7) RETURNING id, at`;
 
 function bind(db: D1Database, e: AuditEvent, sql = INSERT): D1PreparedStatement {
   return db.prepare(sql).bind(
@@ -86,7 +88,9 @@ function bind(db: D1Database, e: AuditEvent, sql = INSERT): D1PreparedStatement 
 export async function recordAudit(db: D1Database, events: AuditEvent | AuditEvent[]): Promise<void> {
   const list = Array.isArray(events) ? events : [events];
   if (list.length === 0) return;
-  await db.batch(list.map((e) => bind(db, e)));
+  const results = await db.batch<WrittenRow>(list.map((e) => bind(db, e)));
+  // Rows in ALERT_EVENTS become alerts, queued in the background: never on the caller's path.
+  alertOnWrite(list, results);
 }
 
 /** Events a ticket has at most once: its mint, its redemption, and its approval's course. */
@@ -103,7 +107,8 @@ export type OnceEvent = AuditEvent & {
  */
 export async function recordAuditOnce(db: D1Database, events: OnceEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await db.batch(events.map((e) => bind(db, e, INSERT_ONCE)));
+  const results = await db.batch<WrittenRow>(events.map((e) => bind(db, e, INSERT_ONCE)));
+  await alertOnceWritten(db, events, results);
 }
 
 /** The identity and secret columns of an event about a ticket. */
