@@ -1,8 +1,9 @@
 // The write tools through the whole real product on 127.0.0.1 (`wrangler dev`, the local OpenID
 // provider, the Secret Server stand-in), driven by the real MCP SDK client (issue 12): a secret
-// created with a password Secret Server generates, then read back through a claim ticket; values
-// the user's shell holds (a file, an environment variable, a pipe) stored with deposit scripts in
-// bash, zsh, dash and fish; a deposit script run twice; a rotation. Every stored value is compared
+// created with a password Secret Server generates, then read back through a claim ticket; one
+// created awaiting a deposit; values the user's shell holds (a file, an environment variable, a
+// pipe) stored with deposit scripts in bash, zsh, dash and fish; an empty value refused and the
+// same script retried; a deposit script run twice; a rotation; writes the policy does not allow. Every stored value is compared
 // byte for byte with what the stand-in holds, read through its own admin routes. At the end
 // everything the run left behind is searched for every value that was generated or deposited, and
 // the audit trail is read. One stack for the file; tests run in order and the last ones read what
@@ -68,6 +69,8 @@ let generated: { id: number; path: string };
 /** Made for the deposits; each one replaces its password. */
 let target: { id: number; path: string };
 let replayed: DepositAnswer;
+/** Paths create_secret made, in order. */
+const created: string[] = [];
 
 beforeAll(async () => {
   tricky = (await loadSeededValues()).valueOf(TRICKY.id, TRICKY.slug);
@@ -87,7 +90,9 @@ async function callTool(name: string, args: Record<string, unknown>): Promise<un
 }
 
 async function createSecret(name: string): Promise<z.infer<typeof CreateAnswer>> {
-  return CreateAnswer.parse(await callTool("create_secret", { folder_path: FOLDER, name, template: TEMPLATE, fields: { resource: `https://${name}.example.test` }, password: "generate" }));
+  const answer = CreateAnswer.parse(await callTool("create_secret", { folder_path: FOLDER, name, template: TEMPLATE, fields: { resource: `https://${name}.example.test` }, password: "generate" }));
+  created.push(answer.path);
+  return answer;
 }
 
 async function setSecretField(args: { secret_path: string; shell: RealShell; source: string }, label: string): Promise<DepositAnswer> {
@@ -204,6 +209,67 @@ describe("set_secret_field: a value from the user's shell, stored byte for byte"
     const probe = probesFor("bash");
     await run(dir, "bash", [answer.script, probe.status("status")], { [VALUE_VARIABLE]: value });
     expect(await dir.text("status")).toBe("0\n");
+    expect(Buffer.from(await storedPassword(target.id))).toEqual(Buffer.from(value));
+  });
+});
+
+describe("create_secret with a deposited password, and the deposit's value rules", () => {
+  let dir: ValueShellDir;
+  beforeEach(async () => {
+    dir = await makeValueShellDir();
+  });
+  afterEach(() => dir.remove());
+
+  it("awaits the deposit; `cat file | <script>` in sh stores the file's value without its newline", async () => {
+    const value = `created by deposit: ${tricky}`;
+    await dir.put(VALUE_FILE, `${value}\n`);
+    const answer = CreateAnswer.parse(await callTool("create_secret", {
+      folder_path: FOLDER, name: "e2e-deposited", template: TEMPLATE, fields: {}, password: "deposit", shell: "sh", source: "stdin",
+    }));
+    expect(answer).toMatchObject({ path: `${FOLDER}/e2e-deposited`, template: TEMPLATE, password: "awaiting_deposit" });
+    const deposit = DepositAnswer.parse(answer);
+    deposits.push({ answer: deposit, label: "create_secret deposit" });
+    created.push(answer.path);
+    const generatedFirst = await storedPassword(answer.id); // the generator's value until the deposit replaces it
+
+    const probe = probesFor("sh");
+    const { output } = await run(dir, "sh", [`cat ${VALUE_FILE} | ${deposit.script}`, probe.status("status")]);
+    expect(await dir.text("status"), output).toBe("0\n");
+    expect(output).toBe(`claimcheck: stored ${answer.path} password\n`);
+    const stored = await storedPassword(answer.id);
+    expect(Buffer.from(stored)).toEqual(Buffer.from(value));
+    expect(stored).not.toBe(generatedFirst);
+  });
+
+  it("a file ending in CRLF: the \\r\\n is dropped, nothing else", async () => {
+    const value = `crlf file: ${tricky}`;
+    await dir.put(VALUE_FILE, `${value}\r\n`);
+    const answer = await setSecretField({ secret_path: target.path, shell: "zsh", source: `file:${dir.path}/${VALUE_FILE}` }, "zsh file CRLF");
+    const probe = probesFor("zsh");
+    await run(dir, "zsh", [answer.script, probe.status("status")]);
+    expect(await dir.text("status")).toBe("0\n");
+    expect(Buffer.from(await storedPassword(target.id))).toEqual(Buffer.from(value));
+  });
+
+  it("an empty pipe is refused and stores nothing; the same script then succeeds (the ticket is kept for a retry)", async () => {
+    const before = await storedPassword(target.id);
+    const writesBefore = (await standInWrites(stack.secretServer.url)).length;
+    const answer = await setSecretField({ secret_path: target.path, shell: "fish", source: "stdin" }, "fish stdin after an empty try");
+    const probe = probesFor("fish");
+    const value = `after an empty try: ${tricky}`;
+    const { output } = await run(dir, "fish", [
+      `printf '' | ${answer.script}`,
+      probe.status("empty-status"),
+      `printf '%s\\n' "$${VALUE_VARIABLE}" | ${answer.script}`,
+      probe.status("retry-status"),
+    ], { [VALUE_VARIABLE]: value });
+    errorBodies.push({ source: "fish session with an empty deposit", text: output });
+    expect(await dir.text("empty-status")).toMatch(/^[1-9]\d*\n$/);
+    expect(output).toContain("nothing was stored");
+    expect(await dir.text("retry-status"), output).toBe("0\n");
+    const writes = (await standInWrites(stack.secretServer.url)).slice(writesBefore);
+    expect(writes.map((w) => w.action)).toEqual(["set-field"]); // the empty one never reached Secret Server
+    expect(before).not.toBe(value);
     expect(Buffer.from(await storedPassword(target.id))).toEqual(Buffer.from(value));
   });
 });
@@ -334,12 +400,19 @@ describe("what the run left behind", () => {
 
   it("audits create, deposit, rotate and the replay, each with the user's email", () => {
     const ofEvent = (event: string) => rows.filter((r) => r.event === event);
-    expect(ofEvent("create").map((r) => `${r.secret_path}:${r.outcome}`).sort()).toEqual([`${FOLDER}/e2e-deposit-target:ok`, `${FOLDER}/e2e-generated:ok`]);
+    expect(ofEvent("create").map((r) => `${r.secret_path}:${r.outcome}`).sort()).toEqual(created.map((path) => `${path}:ok`).sort());
+    expect(created).toHaveLength(3);
     expect(ofEvent("rotate").map((r) => `${r.secret_id}:${r.field}:${r.outcome}`)).toEqual([`${generated.id}:password:ok`]);
     // One successful deposit per ticket handed out, under that ticket's id.
     const depositedTickets = ofEvent("deposit").filter((r) => r.outcome === "ok").map((r) => r.ticket_id).sort();
     expect(depositedTickets).toEqual(deposits.map((d) => d.answer.ticket_id).sort());
-    for (const row of ofEvent("deposit")) expect(row).toMatchObject({ secret_id: target.id, secret_path: target.path, field: "password" });
+    for (const row of ofEvent("deposit")) {
+      expect(created).toContain(row.secret_path);
+      expect(row.field).toBe("password");
+    }
+    const retried = deposits.find((d) => d.label === "fish stdin after an empty try")!.answer.ticket_id;
+    // The refused empty value is on record, and the same ticket still deposited once afterwards.
+    expect(rows.filter((r) => r.ticket_id === retried).map((r) => `${r.event}:${r.outcome}`)).toEqual(["mint:ok", "deny:DEPOSIT_REFUSED", "deposit:ok"]);
     // The second run and the hand-made POST: both replays of the same ticket.
     expect(rows.filter((r) => r.ticket_id === replayed.ticket_id).map((r) => `${r.event}:${r.outcome}`)).toEqual(["mint:ok", "deposit:ok", "replay:used", "replay:used"]);
     for (const event of ["create", "deposit", "rotate", "replay"]) {
