@@ -7,6 +7,7 @@ import { frontDoorOptions, MCP_ROUTE, TOKEN_ENDPOINT } from "./auth/front-door";
 import { providerEnv } from "./auth/provider-kv";
 import { guardTokenEndpoint } from "./auth/refresh/token-endpoint-guard";
 import { approvalRoutes } from "./approval/approval-routes";
+import { applyAuditRetention } from "./audit/audit-retention";
 import { auditRoutes } from "./audit/view/audit-routes";
 import { incidentRoutes } from "./incident/incident-routes";
 import { signInRoutes } from "./auth/sign-in-routes";
@@ -92,5 +93,9 @@ edge.all("*", (c) => frontDoorFor(c.env).fetch(c.req.raw, providerEnv(c.env), c.
 export default {
   async fetch(request, env, ctx) {
     return edge.fetch(request, env, ctx);
+  },
+  /** The daily cron (wrangler.toml [triggers]): audit retention. */
+  async scheduled(controller, env) {
+    await applyAuditRetention(env, controller.scheduledTime);
   },
 } satisfies ExportedHandler<Env>;
