@@ -48,7 +48,8 @@ function isOpen(view: ApprovalView): boolean {
   return view.state === "pending" && view.approval.person !== undefined && !view.approval.personDecision;
 }
 
-function canDecide(view: ApprovalView, who: Identity): boolean {
+/** Whether `who` may decide this request now (open, and named by its approval); the approvals list uses it too. */
+export function canDecide(view: ApprovalView, who: Identity): boolean {
   return isOpen(view) && mayDecide(view.approval.person!, { sub: view.record.subject }, who).ok;
 }
 
