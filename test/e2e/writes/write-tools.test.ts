@@ -200,6 +200,9 @@ describe("set_secret_field: a value from the user's shell, stored byte for byte"
       const writes = (await standInWrites(stack.secretServer.url)).slice(before);
       expect(writes.map((w) => ({ action: w.action, secretId: w.secretId }))).toEqual([{ action: "set-field", secretId: target.id }]);
       expect(Buffer.from(writes[0]!.values.password ?? "")).toEqual(Buffer.from(value));
+      // Secret Server's own audit names the person and the ticket (it only knows the app account).
+      expect(writes[0]!.comment).toContain(ALICE.username);
+      expect(writes[0]!.comment).toContain(answer.ticket_id);
     });
   });
 
