@@ -60,7 +60,7 @@ export function renderCmdSnippet(request: CheckedSnippetRequest): Snippet {
     request.command === undefined
       ? `${redeemInto(name, request)} & ${failed}`
       : `${redeemInto(name, request)} & ${failed} else ${request.command} & ${cleanup}`;
-  return { script, cleanup, variables: [name] };
+  return { script, cleanup, variables: [name], masked: false };
 }
 
 // The deposit form's own names: deposit-request.ts refuses a source variable named CLAIMCHECK_DEPOSIT_*.

@@ -18,9 +18,15 @@ export const APPROVAL_POLL_SECONDS = 2;
  * - `--proto` allows only the URL's own scheme (http is only ever loopback, checked before); its
  *   `=` is quoted because zsh would expand a word starting with `=` to a command's path.
  */
-export function curlBase(program: "curl" | "curl.exe", url: string, quote: (text: string) => string, quiet: boolean): string {
+export function curlBase(
+  program: "curl" | "curl.exe",
+  url: string,
+  quote: (text: string) => string,
+  quiet: boolean,
+  maxTimeSeconds = REQUEST_TIMEOUT_SECONDS,
+): string {
   const scheme = url.startsWith("https:") ? "https" : "http";
-  return `${program} -q ${quiet ? "-fsL" : "-fsSL"} --max-redirs 0 --proto ${quote(`=${scheme}`)} --max-time ${REQUEST_TIMEOUT_SECONDS}`;
+  return `${program} -q ${quiet ? "-fsL" : "-fsSL"} --max-redirs 0 --proto ${quote(`=${scheme}`)} --max-time ${maxTimeSeconds}`;
 }
 
 /**

@@ -14,7 +14,7 @@ import { fishQuote } from "./quote";
 import type { CheckedSnippetRequest, Snippet } from "./snippet-request";
 
 /** A line on stderr; fish's `echo` leaves backslashes alone. */
-function toStderr(text: string): string {
+export function toStderr(text: string): string {
   return `echo ${fishQuote(text)} >&2`;
 }
 
@@ -23,9 +23,9 @@ function toStderr(text: string): string {
  * (a command substitution would split lines and trim them). Success is all three statuses 0: curl
  * answered 200 with a complete body, and `read` got a non-empty value (it returns 1 on empty input).
  */
-function redeemInto(scope: "-gx" | "-lx", request: CheckedSnippetRequest): string {
+export function redeemInto(scope: "-gx" | "-lx", request: CheckedSnippetRequest, header = `'Authorization: Bearer ${request.ticket}'`): string {
   const notice = request.approval ? `${toStderr(waitingNotice(request.approval.url))}; ` : "";
-  return `${notice}echo 'Authorization: Bearer ${request.ticket}' | ${curlRedeem("curl", request, fishQuote)} | read ${scope}z ${request.variableName}`;
+  return `${notice}echo ${header} | ${curlRedeem("curl", request, fishQuote)} | read ${scope}z ${request.variableName}`;
 }
 
 function failureNotice(name: string): string {
@@ -41,7 +41,7 @@ export function renderFishSnippet(request: CheckedSnippetRequest): Snippet {
       ` ${redeemInto("-gx", request)}`,
       `if test "$pipestatus" != '0 0 0'; set -e ${name}; ${failureNotice(name)}; end`,
     ].join("\n");
-    return { script, cleanup, variables: [name] };
+    return { script, cleanup, variables: [name], masked: false };
   }
   // A `-lx` variable lives only inside the begin…end block and is exported to what runs there.
   // The command goes to `eval` as one quoted string, so the value reaches it as "$NAME" only.
@@ -51,7 +51,7 @@ export function renderFishSnippet(request: CheckedSnippetRequest): Snippet {
     `  else; eval ${fishQuote(request.command)}; end`,
     `end`,
   ].join("\n");
-  return { script, cleanup, variables: [name] };
+  return { script, cleanup, variables: [name], masked: false };
 }
 
 /** Checks the source before anything is sent; `if` without a taken branch leaves status 0. */

@@ -15,7 +15,7 @@ import { posixQuote } from "./quote";
 import type { CheckedSnippetRequest, Snippet } from "./snippet-request";
 
 /** A line on stderr. For our own fixed texts: `echo` would read backslashes in dash and zsh. */
-function toStderr(text: string): string {
+export function toStderr(text: string): string {
   return `echo ${posixQuote(text)} >&2`;
 }
 
@@ -26,11 +26,11 @@ function toStderr(text: string): string {
  * is curl's, so a failed or cut-off transfer never reaches `export`. An empty value counts as a
  * failure, as it must in cmd and PowerShell, where an empty variable cannot exist.
  */
-function redeemInto(name: string, request: CheckedSnippetRequest): string {
+export function redeemInto(name: string, request: CheckedSnippetRequest, header = `'Authorization: Bearer ${request.ticket}'`): string {
   const notice = request.approval ? `${toStderr(waitingNotice(request.approval.url))};
   ` : "";
   return [
-    `${notice}${name}=$(echo 'Authorization: Bearer ${request.ticket}' |`,
+    `${notice}${name}=$(echo ${header} |`,
     `  ${curlRedeem("curl", request, posixQuote)} && printf x) &&`,
     `  ${name}=\${${name}%x} && [ -n "$${name}" ] && export ${name} ||`,
   ].join("\n");
@@ -43,13 +43,13 @@ export function renderPosixSnippet(request: CheckedSnippetRequest): Snippet {
   const cleanup = `unset ${name}`;
   if (request.command === undefined) {
     const script = ` ${redeemInto(name, request)}\n  { unset ${name}; ${toStderr(redemptionFailedNotice(name))}; false; }`;
-    return { script, cleanup, variables: [name] };
+    return { script, cleanup, variables: [name], masked: false };
   }
   // The subshell holds the variable, so the calling shell never has it. The command is handed to
   // `eval` as one quoted string: the agent's code runs as written, cannot break the snippet's own
   // syntax, and the value only ever reaches it as "$NAME", expanded at run time, never as code.
   const script = ` (${redeemInto(name, request)}\n  { ${toStderr(redemptionFailedNotice(name))}; exit 1; }\n  eval ${posixQuote(request.command)})`;
-  return { script, cleanup, variables: [name] };
+  return { script, cleanup, variables: [name], masked: false };
 }
 
 /**

@@ -61,7 +61,7 @@ export function renderPowershellSnippet(request: CheckedSnippetRequest): Snippet
       ? []
       : [`  try { Invoke-Expression ${powershellQuote(request.command)} } finally { ${cleanup} }`];
   const script = ["& {", ...redeemInto(name, request), ...run, "}"].join("\n");
-  return { script, cleanup, variables: [name] };
+  return { script, cleanup, variables: [name], masked: false };
 }
 
 /**

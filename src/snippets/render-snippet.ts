@@ -1,6 +1,8 @@
 // The one entry point: check the request, then hand it to the renderer for its shell.
 import { renderCmdSnippet } from "./cmd-snippet";
+import { renderFishConcealed } from "./fish-conceal";
 import { renderFishSnippet } from "./fish-snippet";
+import { renderPosixConcealed } from "./posix-conceal";
 import { renderPosixSnippet } from "./posix-snippet";
 import { renderPowershellSnippet } from "./powershell-snippet";
 import { checkSnippetRequest } from "./snippet-request";
@@ -16,11 +18,28 @@ const RENDERERS: Record<Shell, (request: CheckedSnippetRequest) => Snippet> = {
 };
 
 /**
+ * The command forms that conceal the value in the command's output. cmd has none: it cannot
+ * filter a stream without re-parsing it as code, so its command form runs unconcealed and says so
+ * (`masked: false`).
+ */
+const CONCEALERS: Partial<Record<Shell, (request: CheckedSnippetRequest, command: string) => string>> = {
+  bash: renderPosixConcealed,
+  zsh: renderPosixConcealed,
+  sh: renderPosixConcealed,
+  fish: renderFishConcealed,
+};
+
+/**
  * Renders the shell code that redeems `ticket` at `redeemUrl` into the environment variable
- * `variableName` (or, with `command`, runs that command with the variable in its environment only).
- * Pure: no I/O. Throws ClaimcheckError BAD_REQUEST for a request it will not render.
+ * `variableName` (or, with `command`, runs that command with the variable in its environment only,
+ * its output concealed unless `mask` is false). Pure: no I/O. Throws ClaimcheckError BAD_REQUEST
+ * for a request it will not render.
  */
 export function renderSnippet(request: SnippetRequest): Snippet {
   const checked = checkSnippetRequest(request);
-  return RENDERERS[checked.shell](checked);
+  const { shell, command, mask } = checked;
+  const plain = RENDERERS[shell](checked);
+  const conceal = CONCEALERS[shell];
+  if (command === undefined || !mask || conceal === undefined) return plain;
+  return { ...plain, script: conceal(checked, command), masked: true };
 }

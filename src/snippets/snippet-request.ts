@@ -95,6 +95,13 @@ const snippetRequestSchema = z
     redeemUrl: endpointUrlSchema("redeemUrl"),
     variableName: variableNameSchema("variableName"),
     approval: approvalSchema,
+    /**
+     * The command form conceals the value in the command's output unless this is false (the
+     * user's explicit choice). Meaningless without `command`.
+     */
+    mask: z.boolean({ error: "mask must be true or false" }).default(true),
+    /** Where a command-form snippet reports how much it concealed; without it, nothing is reported. */
+    reportUrl: endpointUrlSchema("reportUrl").optional(),
     command: z
       .string({ error: "command must be a string" })
       .min(1, { error: "command must not be empty" })
@@ -126,5 +133,8 @@ export function parseOrRefuse<T extends z.ZodType>(schema: T, input: unknown, wh
   throw new ClaimcheckError("BAD_REQUEST", { message: issue.message, detail: `${what}: bad ${field}` });
 }
 
-/** What the caller shows: the code to run, the code that removes the variables, and their names. */
-export type Snippet = { script: string; cleanup: string; variables: string[] };
+/**
+ * What the caller shows: the code to run, the code that removes the variables, their names, and
+ * whether the command's output is concealed (only ever true for a command form that conceals).
+ */
+export type Snippet = { script: string; cleanup: string; variables: string[]; masked: boolean };

@@ -10,7 +10,9 @@ const TICKET = `cct_${"0123456789abcdef".repeat(4)}_${"AbCdEfGhIj-_".repeat(3)}A
 const REDEEM_URL = "https://claimcheck.example.com/redeem";
 const APPROVAL = { url: `https://claimcheck.example.com/approvals/${"0123456789abcdef".repeat(4)}/AbCdEfGhIj-_KlMnOpQrSt`, waitSeconds: 600 };
 
-const CASES: { file: string; shell: Shell; command?: string; approval?: typeof APPROVAL }[] = [
+const REPORT_URL = "https://claimcheck.example.com/redeem/report";
+
+const CASES: { file: string; shell: Shell; command?: string; approval?: typeof APPROVAL; mask?: boolean }[] = [
   { file: "powershell.ps1", shell: "powershell" },
   { file: "powershell-command.ps1", shell: "powershell", command: `npm run deploy -- --note 'it''s' # ‘curly’` },
   { file: "cmd.cmd", shell: "cmd" },
@@ -23,11 +25,14 @@ const CASES: { file: string; shell: Shell; command?: string; approval?: typeof A
   { file: "cmd-approval.cmd", shell: "cmd", approval: APPROVAL },
   { file: "bash-approval.sh", shell: "bash", approval: APPROVAL },
   { file: "fish-approval.fish", shell: "fish", approval: APPROVAL },
+  // The command forms above conceal the output (the default); these run it as it is.
+  { file: "bash-command-unmasked.sh", shell: "bash", command: `npm run deploy -- --note "it's"`, mask: false },
+  { file: "fish-command-unmasked.fish", shell: "fish", command: `npm run deploy -- --note "it's"`, mask: false },
 ];
 
 describe("rendered snippets match the reviewed fixtures", () => {
-  it.each(CASES)("$file", ({ file, shell, command, approval }) => {
-    const snippet = renderSnippet({ shell, ticket: TICKET, redeemUrl: REDEEM_URL, variableName: "DEPLOY_TOKEN", command, approval });
+  it.each(CASES)("$file", ({ file, shell, command, approval, mask }) => {
+    const snippet = renderSnippet({ shell, ticket: TICKET, redeemUrl: REDEEM_URL, reportUrl: REPORT_URL, variableName: "DEPLOY_TOKEN", command, approval, mask });
     const text = `${snippet.script}\n`;
     const path = new URL(file, FIXTURES);
     if (process.env.UPDATE_SNIPPET_FIXTURES === "1") writeFileSync(path, text);

@@ -58,6 +58,11 @@ function curlCanWait(): boolean {
 }
 export const CURL_CAN_WAIT = curlCanWait();
 
+/** The program and arguments that run a script file in `shell`, with no rc files. */
+export function shellInvocation(shell: RealShell): string[] {
+  return INVOCATIONS[shell];
+}
+
 export function shellAvailable(shell: RealShell): boolean {
   return ["/usr/bin", "/bin", "/usr/local/bin"].some((dir) => existsSync(join(dir, INVOCATIONS[shell][0])));
 }

@@ -7,12 +7,21 @@
 // answers (src/http/error-response.ts): 503 with Retry-After and a Claimcheck-Error header while
 // it waits, then the value once after approve(), or 403 for good after deny() or expire(). A poll
 // never consumes anything: the value is handed out only once someone has approved.
+//
+// `POST /redeem/report` stands for the route a command-form snippet tells how much it concealed:
+// it records each report (ticket and body) and answers as `reportMode` says.
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { processesHolding } from "../support/argv-scan.ts";
 
 export type StubMode = "normal" | "server-error" | "redirect" | "cut-off";
+
+/** How `POST /redeem/report` answers: 204, a refusal, or not at all within the snippet's 2 s. */
+export type ReportMode = "accept" | "refuse" | "hang";
+
+/** A report as the stub received it: the ticket from its Authorization header, and the body. */
+export type Report = { ticket: string; body: string; contentType: string | undefined };
 
 /** Seconds a pending ticket asks the client to wait: the Worker says 2; 1 keeps the tests short. */
 export const PENDING_RETRY_AFTER_SECONDS = 1;
@@ -55,6 +64,11 @@ export type RedeemStub = {
   requests(): number;
   /** Ids of processes whose argv held a ticket during a redemption: must stay empty. */
   argvLeaks(): number[];
+  /** Where command-form snippets report what they concealed. */
+  reportUrl: string;
+  reportMode: ReportMode;
+  /** Reports received, in order. */
+  reports(): Report[];
   close(): Promise<void>;
 };
 
@@ -107,7 +121,16 @@ export async function startRedeemStub(): Promise<RedeemStub> {
   const leaks: number[] = [];
   let requests = 0;
 
-  function handle(req: IncomingMessage, res: ServerResponse): void {
+  function report(req: IncomingMessage, res: ServerResponse, body: string): void {
+    const ticket = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
+    reports.push({ ticket, body, contentType: req.headers["content-type"] });
+    if (stub.reportMode === "hang") return;
+    if (stub.reportMode === "refuse") return sendError(res, 401, "TICKET_INVALID");
+    res.writeHead(204, { "cache-control": "no-store" }).end();
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
+    if (req.method === "POST" && req.url === "/redeem/report") return report(req, res, body);
     if (req.method !== "POST" || req.url !== "/redeem") return sendError(res, 404, "NOT_FOUND");
     requests += 1;
     const ticket = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
@@ -132,13 +155,20 @@ export async function startRedeemStub(): Promise<RedeemStub> {
     return `cct_${randomBytes(32).toString("hex")}_${randomBytes(32).toString("base64url")}`;
   }
 
-  const server = createServer((req, res) => req.resume().on("end", () => handle(req, res)));
+  const reports: Report[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk)).on("end", () => handle(req, res, Buffer.concat(chunks).toString("utf8")));
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
 
   const stub: RedeemStub = {
     url: `http://127.0.0.1:${port}/redeem`,
     mode: "normal",
+    reportUrl: `http://127.0.0.1:${port}/redeem/report`,
+    reportMode: "accept",
+    reports: () => [...reports],
     seed(value) {
       const ticket = newTicket();
       values.set(ticket, Buffer.from(value, "utf8"));
