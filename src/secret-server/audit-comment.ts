@@ -1,6 +1,6 @@
 // The comment claimcheck leaves in Secret Server's own audit with every read and write. Secret
-// Server only knows the app account; this names the human and the ticket, so its audit trail
-// stands on its own.
+// Server only knows the app account; this names the human, the agent's OAuth client and the
+// ticket, so its audit trail stands on its own.
 import { ClaimcheckError } from "../errors";
 import type { ReadContext } from "./types";
 
@@ -12,9 +12,10 @@ export const oneLine = (text: string) => text.replace(/[\p{Cc}\p{Cf}]+/gu, " ").
 
 export function auditComment(context: ReadContext): string {
   const who = oneLine(context.requestedBy ?? "") || "unknown user";
+  const client = context.clientId ? ` via ${oneLine(context.clientId)}` : "";
   const ticket = context.ticketId ? `, ticket ${oneLine(context.ticketId)}` : "";
   const reason = context.comment ? `: ${oneLine(context.comment)}` : "";
-  return `claimcheck for ${who}${ticket}${reason}`.slice(0, MAX_COMMENT_CHARS);
+  return `claimcheck for ${who}${client}${ticket}${reason}`.slice(0, MAX_COMMENT_CHARS);
 }
 
 /**

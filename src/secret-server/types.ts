@@ -40,6 +40,8 @@ export type SecretSummary = Omit<SecretInfo, "checkedOut" | "requiresApproval">;
 export type ReadContext = {
   /** The human the read is for (email or username from the OAuth grant). */
   requestedBy?: string | undefined;
+  /** The OAuth client (the agent) the human uses, so Secret Server's audit names it too. */
+  clientId?: string | undefined;
   /** A short, non-secret ticket id (never the ticket itself). */
   ticketId?: string | undefined;
   /** The human's reason; required for secrets that require a comment. */

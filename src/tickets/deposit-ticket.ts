@@ -22,6 +22,7 @@ export async function depositTicket(env: Env, deps: Deps, { ticket, value }: Dep
       const text = depositValue(value, { trimTrailingNewline: rec.trimTrailingNewline, maxBytes: deps.maxBytes });
       await deps.source.setField(rec.secretId, rec.fields[0]!, text, {
         requestedBy: rec.email ?? rec.subject,
+        clientId: rec.clientId,
         ticketId: id,
         comment: rec.comment,
         known: { requiresComment: rec.requiresComment, checkOutEnabled: rec.checkOutEnabled },

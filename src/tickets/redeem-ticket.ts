@@ -15,6 +15,7 @@ async function fetchValues(source: SecretReader, record: TicketRecord, ticketId:
     // Secret Server's own audit then names the human and the ticket id (never the ticket).
     const value = await source.readField({ id: record.secretId }, slug, {
       requestedBy: record.email ?? record.subject,
+      clientId: record.clientId,
       ticketId,
       comment: record.comment,
       known: { requiresComment: record.requiresComment, checkOutEnabled: record.checkOutEnabled },

@@ -61,6 +61,7 @@ export function registerRotateSecret(server: McpServer): void {
         try {
           const rotation = await secretServerClientFor(config.secretServer).rotatePassword(secret.id, field, {
             requestedBy: grant.who.email ?? grant.who.sub,
+            clientId: grant.clientId,
             comment: input.comment,
             known: { requiresComment: secret.requiresComment, checkOutEnabled: secret.checkOutEnabled },
           });
