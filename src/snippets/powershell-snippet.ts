@@ -7,7 +7,7 @@ import { powershellQuote } from "./quote";
 import type { CheckedSnippetRequest, Snippet } from "./snippet-request";
 
 /** Options every call shares: no redirect is followed, no call outlives the timeout. */
-const CALL_OPTIONS = `-MaximumRedirection 0 -TimeoutSec ${REQUEST_TIMEOUT_SECONDS} -UseBasicParsing -ErrorAction Stop`;
+export const CALL_OPTIONS = `-MaximumRedirection 0 -TimeoutSec ${REQUEST_TIMEOUT_SECONDS} -UseBasicParsing -ErrorAction Stop`;
 
 /**
  * `$target = <call>`, or with approval: print where to approve, then, while the server answers 503
@@ -35,7 +35,7 @@ function callOrWait(target: string, call: string, approval: CheckedSnippetReques
  * that is not text or is empty all fail: the variable is removed and the block throws, which makes
  * `powershell -Command` exit non-zero.
  */
-function redeemInto(name: string, request: CheckedSnippetRequest): string[] {
+export function redeemInto(name: string, request: CheckedSnippetRequest): string[] {
   const call = `Invoke-WebRequest -Uri '${request.redeemUrl}' -Method Post -Headers @{ Authorization = "Bearer $token" } ${CALL_OPTIONS}`;
   return [
     `  $token = '${request.ticket}'`,

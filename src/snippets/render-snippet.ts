@@ -4,6 +4,7 @@ import { renderFishConcealed } from "./fish-conceal";
 import { renderFishSnippet } from "./fish-snippet";
 import { renderPosixConcealed } from "./posix-conceal";
 import { renderPosixSnippet } from "./posix-snippet";
+import { renderPowershellConcealed } from "./powershell-conceal";
 import { renderPowershellSnippet } from "./powershell-snippet";
 import { checkSnippetRequest } from "./snippet-request";
 import type { CheckedSnippetRequest, Shell, Snippet, SnippetRequest } from "./snippet-request";
@@ -27,6 +28,7 @@ const CONCEALERS: Partial<Record<Shell, (request: CheckedSnippetRequest, command
   zsh: renderPosixConcealed,
   sh: renderPosixConcealed,
   fish: renderFishConcealed,
+  powershell: renderPowershellConcealed,
 };
 
 /**

@@ -28,6 +28,8 @@ const CASES: { file: string; shell: Shell; command?: string; approval?: typeof A
   // The command forms above conceal the output (the default); these run it as it is.
   { file: "bash-command-unmasked.sh", shell: "bash", command: `npm run deploy -- --note "it's"`, mask: false },
   { file: "fish-command-unmasked.fish", shell: "fish", command: `npm run deploy -- --note "it's"`, mask: false },
+  { file: "powershell-command-unmasked.ps1", shell: "powershell", command: `npm run deploy -- --note 'it''s' # ‘curly’`, mask: false },
+  { file: "powershell-command-approval.ps1", shell: "powershell", command: `npm test`, approval: APPROVAL },
 ];
 
 describe("rendered snippets match the reviewed fixtures", () => {
@@ -62,5 +64,25 @@ describe("rendered deposit snippets match the reviewed fixtures", () => {
     const path = new URL(file, FIXTURES);
     if (process.env.UPDATE_SNIPPET_FIXTURES === "1") writeFileSync(path, text);
     expect(text).toBe(readFileSync(path, "utf8"));
+  });
+});
+
+describe("which command forms conceal the output", () => {
+  const render = (shell: Shell, command: string | undefined, mask?: boolean) =>
+    renderSnippet({ shell, ticket: TICKET, redeemUrl: REDEEM_URL, reportUrl: REPORT_URL, variableName: "DEPLOY_TOKEN", command, mask });
+
+  it.each(["bash", "zsh", "sh", "fish", "powershell"] as const)("%s conceals by default, and not with mask false", (shell) => {
+    expect(render(shell, "npm test").masked).toBe(true);
+    expect(render(shell, "npm test").script).toContain("<concealed by claimcheck>");
+    expect(render(shell, "npm test", false).masked).toBe(false);
+    expect(render(shell, "npm test", false).script).not.toContain("<concealed by claimcheck>");
+  });
+
+  it("cmd cannot conceal: its command form says masked false", () => {
+    expect(render("cmd", "npm test").masked).toBe(false);
+  });
+
+  it.each(["bash", "fish", "powershell", "cmd"] as const)("%s: the export form conceals nothing", (shell) => {
+    expect(render(shell, undefined).masked).toBe(false);
   });
 });
