@@ -1,5 +1,6 @@
 // The stack the demo talks to: the one `npm start` runs in another terminal when it answers at
 // PUBLIC_URL (same settings, same state folder), else one of its own, stopped when the demo ends.
+import { WEBHOOK_PATH } from "../alert-receiver/server.ts";
 import { startLocalStack, stopAll } from "../stack/local-stack.ts";
 import type { LocalStack, Stoppable } from "../stack/local-stack.ts";
 import { answersOk } from "../stack/service.ts";
@@ -16,6 +17,7 @@ export async function runningStack(settings: StackSettings): Promise<DemoStack |
     mcpUrl: `${settings.publicUrl}/mcp`,
     oidcIssuer: `http://127.0.0.1:${settings.ports.oidc}`,
     secretServerUrl: `http://127.0.0.1:${settings.ports.secretServer}`,
+    alertReceiverUrl: `http://127.0.0.1:${settings.ports.alertReceiver}${WEBHOOK_PATH}`,
     stateDir: settings.stateDir,
     close: async () => {},
   };

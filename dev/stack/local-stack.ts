@@ -1,6 +1,8 @@
 // The whole product on this machine, for `npm start` and `npm run demo`: the Secret Server
-// stand-in, the local OpenID provider, then the Worker under `wrangler dev` (after its D1
-// migrations) with every setting pointing at them.
+// stand-in, the local OpenID provider, the alert receiver (which prints each alert it gets), then
+// the Worker under `wrangler dev` (after its D1 migrations) with every setting pointing at them.
+import { describeAlert } from "../alert-receiver/print-alert.ts";
+import { startAlertReceiver, type ReceivedAlert } from "../alert-receiver/server.ts";
 import { startOidcProvider } from "../oidc-provider/server.ts";
 import { demoUsers } from "../oidc-provider/demo-users.ts";
 import { startSecretServer } from "../secret-server/server.ts";
@@ -16,6 +18,8 @@ export type LocalStack = {
   mcpUrl: string;
   oidcIssuer: string;
   secretServerUrl: string;
+  /** Where the Worker sends its alerts (ALERT_WEBHOOK_URL). */
+  alertReceiverUrl: string;
   /** wrangler's local state: D1 (the audit trail), Durable Objects, KV. */
   stateDir: string;
 };
@@ -28,11 +32,12 @@ export type LocalStack = {
 export async function startLocalStack(
   settings: StackSettings,
   running: Stoppable[],
-  options: { echo?: boolean } = {},
+  options: { echo?: boolean; onAlert?: (alert: ReceivedAlert) => void } = {},
 ): Promise<LocalStack> {
   const { ports } = settings;
   await assertPortFree(ports.secretServer, "SECRET_SERVER_PORT");
   await assertPortFree(ports.oidc, "OIDC_PORT");
+  await assertPortFree(ports.alertReceiver, "ALERT_RECEIVER_PORT");
   await assertPortFree(ports.worker, "CLAIMCHECK_PORT");
 
   const secretServer = await startSecretServer({
@@ -54,6 +59,13 @@ export async function startLocalStack(
   });
   running.push({ name: "OpenID provider", close: () => idp.close() });
 
+  const alerts = await startAlertReceiver({
+    port: ports.alertReceiver,
+    secret: settings.alertSecret,
+    onAlert: options.onAlert ?? ((alert) => console.log(`\n  [alert receiver] ${describeAlert(alert)}`)),
+  });
+  running.push({ name: "alert receiver", close: () => alerts.close() });
+
   const worker = await startWranglerDev({
     port: ports.worker,
     persistTo: settings.stateDir,
@@ -65,6 +77,9 @@ export async function startLocalStack(
         secretServer: { url: secretServer.url, ...settings.secretServer },
         accessPolicy: settings.accessPolicy,
       }),
+      AUDIT_VIEWERS: settings.auditViewers,
+      ALERT_WEBHOOK_URL: alerts.url,
+      ALERT_WEBHOOK_SECRET: settings.alertSecret,
       ...settings.extraWorkerVars,
     },
   });
@@ -75,6 +90,7 @@ export async function startLocalStack(
     mcpUrl: `${settings.publicUrl}/mcp`,
     oidcIssuer: idp.issuer,
     secretServerUrl: secretServer.url,
+    alertReceiverUrl: alerts.url,
     stateDir: settings.stateDir,
   };
 }

@@ -1,5 +1,6 @@
 // What `npm start` runs with: every port, credential and Worker setting has a local default and
 // can be overridden from the environment. Parsed once with zod; a bad value is named, never shown.
+import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { DEFAULT_ALICE_PASSWORD, DEFAULT_BOB_PASSWORD } from "../oidc-provider/demo-users.ts";
@@ -14,6 +15,8 @@ const StackEnv = z.object({
   CLAIMCHECK_PORT: port(8787),
   OIDC_PORT: port(LOCAL_OIDC_PORT),
   SECRET_SERVER_PORT: port(8790),
+  /** The local alert receiver (dev/alert-receiver), which prints the Worker's alerts. */
+  ALERT_RECEIVER_PORT: port(8792),
   /** Defaults to http://127.0.0.1:CLAIMCHECK_PORT; the Worker's /callback under it is registered at the IdP. */
   PUBLIC_URL: z.url().optional(),
   OIDC_CLIENT_ID: text(LOCAL_CLIENT_ID),
@@ -37,6 +40,10 @@ const StackEnv = z.object({
         return false;
       }
     }, "must be valid JSON"),
+  /** Who may open /audit: Alice, so the demo shows the audit page. JSON, as the Worker reads it. */
+  AUDIT_VIEWERS: z.string().default(JSON.stringify({ emails: ["alice@demo.test"] })),
+  /** The alerts' HMAC key; a fresh random one each run unless set. */
+  ALERT_WEBHOOK_SECRET: z.string().min(1).optional(),
   /** Where wrangler keeps local D1 and Durable Object state between runs. */
   CLAIMCHECK_STATE_DIR: z.string().min(1).default(".wrangler/state"),
 });
@@ -45,15 +52,25 @@ const StackEnv = z.object({
  * Worker settings the stack has no value of its own for: passed through when set, validated by
  * the Worker itself (its error names the setting).
  */
-const PASSED_THROUGH = ["TICKET_TTL_SECONDS", "OIDC_GROUPS_CLAIM", "SECRET_SERVER_DOMAIN", "CI_TRUST"] as const;
+const PASSED_THROUGH = [
+  "TICKET_TTL_SECONDS",
+  "OIDC_GROUPS_CLAIM",
+  "SECRET_SERVER_DOMAIN",
+  "CI_TRUST",
+  "ALERT_EVENTS",
+  "ALERT_FORMAT",
+  "AUDIT_RETENTION_DAYS",
+] as const;
 
 export type StackSettings = {
-  ports: { worker: number; oidc: number; secretServer: number };
+  ports: { worker: number; oidc: number; secretServer: number; alertReceiver: number };
   publicUrl: string;
   oidc: { clientId: string; clientSecret: string; scopes: string };
   demoPasswords: { alice: string; bob: string };
   secretServer: { username: string; password: string; seedPath?: string };
   accessPolicy: unknown;
+  auditViewers: string;
+  alertSecret: string;
   stateDir: string;
   /** Further Worker settings from the environment (see PASSED_THROUGH). */
   extraWorkerVars: Record<string, string>;
@@ -68,7 +85,7 @@ export function stackSettings(env: NodeJS.ProcessEnv): StackSettings {
   }
   const s = parsed.data;
   return {
-    ports: { worker: s.CLAIMCHECK_PORT, oidc: s.OIDC_PORT, secretServer: s.SECRET_SERVER_PORT },
+    ports: { worker: s.CLAIMCHECK_PORT, oidc: s.OIDC_PORT, secretServer: s.SECRET_SERVER_PORT, alertReceiver: s.ALERT_RECEIVER_PORT },
     publicUrl: (s.PUBLIC_URL ?? `http://127.0.0.1:${s.CLAIMCHECK_PORT}`).replace(/\/+$/, ""),
     oidc: { clientId: s.OIDC_CLIENT_ID, clientSecret: s.OIDC_CLIENT_SECRET, scopes: s.OIDC_SCOPES },
     demoPasswords: { alice: s.DEMO_ALICE_PASSWORD, bob: s.DEMO_BOB_PASSWORD },
@@ -78,6 +95,8 @@ export function stackSettings(env: NodeJS.ProcessEnv): StackSettings {
       ...(s.SECRET_SERVER_SEED !== undefined && { seedPath: resolve(s.SECRET_SERVER_SEED) }),
     },
     accessPolicy: JSON.parse(s.ACCESS_POLICY),
+    auditViewers: s.AUDIT_VIEWERS,
+    alertSecret: s.ALERT_WEBHOOK_SECRET ?? randomBytes(24).toString("base64url"),
     stateDir: resolve(PROJECT_ROOT, s.CLAIMCHECK_STATE_DIR),
     extraWorkerVars: Object.fromEntries(
       PASSED_THROUGH.flatMap((name) => (env[name] ? [[name, env[name]] as const] : [])),

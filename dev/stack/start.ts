@@ -17,6 +17,8 @@ claimcheck is running.
   MCP server:       ${stack.mcpUrl}
   OpenID provider:  ${stack.oidcIssuer}
   Secret Server:    ${stack.secretServerUrl}  (stand-in, seeded from dev/secret-server)
+  Audit trail:      ${stack.publicUrl}/audit  (alice@demo.test may open it)
+  Alerts:           ${stack.alertReceiverUrl}  (each alert is printed here, with its signature checked)
   Local state:      ${stack.stateDir}
 
   Sign in as alice@demo.test / ${settings.demoPasswords.alice}  (groups engineering, db-admins: may use db/**)

@@ -25,15 +25,15 @@ let leftBehind: number[];
 let stateDir: string;
 
 beforeAll(async () => {
-  ports = [await findFreePort(), await findFreePort(), await findFreePort()];
+  ports = [await findFreePort(), await findFreePort(), await findFreePort(), await findFreePort()];
   stateDir = await mkdtemp(join(tmpdir(), "claimcheck-demo-test-"));
-  const [worker, oidc, secretServer] = ports.map(String);
+  const [worker, oidc, secretServer, alertReceiver] = ports.map(String);
   const demo = spawnChild({
     name: "npm run demo",
     command: process.execPath,
     args: ["dev/demo/main.ts"],
     cwd: PROJECT_ROOT,
-    env: { CLAIMCHECK_PORT: worker!, OIDC_PORT: oidc!, SECRET_SERVER_PORT: secretServer!, CLAIMCHECK_STATE_DIR: stateDir },
+    env: { CLAIMCHECK_PORT: worker!, OIDC_PORT: oidc!, SECRET_SERVER_PORT: secretServer!, ALERT_RECEIVER_PORT: alertReceiver!, CLAIMCHECK_STATE_DIR: stateDir },
   });
   const started: number[] = [];
   // Sample what the demo starts while it runs, to check afterwards that none of it survived.

@@ -19,13 +19,14 @@ const READY = "claimcheck is running.";
 const START_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 30_000;
 
-type Ports = { CLAIMCHECK_PORT: string; OIDC_PORT: string; SECRET_SERVER_PORT: string };
+type Ports = { CLAIMCHECK_PORT: string; OIDC_PORT: string; SECRET_SERVER_PORT: string; ALERT_RECEIVER_PORT: string };
 
 async function freePorts(): Promise<Ports> {
   return {
     CLAIMCHECK_PORT: String(await findFreePort()),
     OIDC_PORT: String(await findFreePort()),
     SECRET_SERVER_PORT: String(await findFreePort()),
+    ALERT_RECEIVER_PORT: String(await findFreePort()),
   };
 }
 
@@ -49,7 +50,7 @@ async function listenOn(port: number): Promise<Server> {
 }
 
 describe("npm start with a port already in use", () => {
-  for (const setting of ["CLAIMCHECK_PORT", "OIDC_PORT", "SECRET_SERVER_PORT"] as const) {
+  for (const setting of ["CLAIMCHECK_PORT", "OIDC_PORT", "SECRET_SERVER_PORT", "ALERT_RECEIVER_PORT"] as const) {
     it(`stops at once and names ${setting}`, async () => {
       const ports = await freePorts();
       const squatter = await listenOn(Number(ports[setting]));
