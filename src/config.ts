@@ -68,6 +68,8 @@ export type OidcSettings = {
   clientSecret: string;
   scopes: string[];
   groupsClaim: string;
+  /** OIDC_EMAIL_VERIFIED_ASSUMED: the IdP verifies every address, so a missing `email_verified` counts as true. */
+  emailVerifiedAssumed: boolean;
 };
 
 export const jsonSetting = <T extends z.ZodType>(schema: T) =>
@@ -119,6 +121,11 @@ const rawSchema = z.object({
   OIDC_CLIENT_SECRET: nonEmpty,
   OIDC_SCOPES: oidcScopes,
   OIDC_GROUPS_CLAIM: nonEmpty.default("groups"),
+  // Off by default: an email the IdP does not say it verified names nobody in ACCESS_POLICY.
+  OIDC_EMAIL_VERIFIED_ASSUMED: z
+    .enum(["true", "false"], { error: "must be true or false" })
+    .default("false")
+    .transform((v) => v === "true"),
   // Deny by default: with no policy nobody may ask for any secret.
   ACCESS_POLICY: jsonSetting(AccessPolicy).default([]),
   // Deny by default: with no CI trust no CI runner may redeem anything.
@@ -234,6 +241,7 @@ export function loadConfig(env: object): Config {
       clientSecret: raw.data.OIDC_CLIENT_SECRET,
       scopes: raw.data.OIDC_SCOPES,
       groupsClaim: raw.data.OIDC_GROUPS_CLAIM,
+      emailVerifiedAssumed: raw.data.OIDC_EMAIL_VERIFIED_ASSUMED,
     },
     accessPolicy: raw.data.ACCESS_POLICY,
     ciTrust: raw.data.CI_TRUST,

@@ -7,6 +7,12 @@ export const Identity = z.object({
   /** The IdP's subject identifier, unique per issuer. */
   sub: z.string().min(1),
   email: z.string().min(1),
+  /**
+   * Whether the IdP vouched for the address (`email_verified: true`, or OIDC_EMAIL_VERIFIED_ASSUMED).
+   * Only a verified address is matched by `emails` in ACCESS_POLICY, approver sets and AUDIT_VIEWERS.
+   * Absent in a grant or session made before the flag existed: not verified.
+   */
+  emailVerified: z.boolean().default(false),
   name: z.string().min(1).optional(),
   /** Group names from the IdP, for ACCESS_POLICY; empty when the IdP sends none. */
   groups: z.array(z.string()),

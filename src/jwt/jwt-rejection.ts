@@ -6,6 +6,8 @@ export type JwtRejection =
   | "too_old"
   | "not_yet_valid"
   | "issued_in_future"
+  | "claim_missing"
+  | "claim_malformed"
   | "issuer"
   | "audience"
   | "claims"
@@ -16,11 +18,15 @@ export type JwtRejection =
 
 /** The reason for a jose error, or undefined when it is not about the token (keys could not be fetched). */
 export function jwtRejectionOf(err: unknown): JwtRejection | undefined {
-  const { code, claim } = err instanceof Error ? (err as Error & { code?: unknown; claim?: unknown }) : { code: undefined, claim: undefined };
+  const { code, claim, reason } = err instanceof Error ? (err as Error & { code?: unknown; claim?: unknown; reason?: unknown }) : {};
   switch (code) {
     case "ERR_JWT_EXPIRED":
       return claim === "iat" ? "too_old" : "expired";
     case "ERR_JWT_CLAIM_VALIDATION_FAILED":
+      // An absent (or non-numeric) time claim is not a timing problem: jose reports both under the
+      // claim's name, which used to read as "issued in the future".
+      if ((claim === "iat" || claim === "nbf") && reason === "missing") return "claim_missing";
+      if ((claim === "iat" || claim === "nbf") && reason === "invalid") return "claim_malformed";
       if (claim === "nbf") return "not_yet_valid";
       if (claim === "iat") return "issued_in_future";
       if (claim === "iss") return "issuer";

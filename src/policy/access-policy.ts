@@ -42,7 +42,12 @@ export const AccessPolicy = z.array(AccessRule);
 export type AccessPolicy = z.infer<typeof AccessPolicy>;
 export type AccessRule = z.output<typeof AccessRule>;
 
-export type Identity = { sub: string; email?: string | undefined; groups: readonly string[] };
+/**
+ * The person a rule is matched against. `emailVerified: false` (the IdP did not vouch for the
+ * address) keeps `emails` lists from naming them; signed-in identities always carry the flag.
+ * Left out, the caller vouches: a ticket's owner is matched at redemption as the mint matched them.
+ */
+export type Identity = { sub: string; email?: string | undefined; emailVerified?: boolean | undefined; groups: readonly string[] };
 export type SecretLocation = { id: number; path: string };
 
 /** `\Payments\stripe`, `/Payments/stripe/` and `Payments/stripe` all become `Payments/stripe`. */
@@ -59,7 +64,7 @@ export type PersonSet = { groups?: string[] | undefined; emails?: string[] | und
 export function namesPerson(rule: PersonSet, who: Identity): boolean {
   // Emails compare case-insensitively (the domain part always is, and IdPs differ on the local
   // part); groups and subjects are opaque identifiers and compare exactly.
-  const email = who.email === undefined ? undefined : lower(who.email);
+  const email = who.email === undefined || who.emailVerified === false ? undefined : lower(who.email);
   return (
     (rule.subjects?.includes(who.sub) ?? false) ||
     (email !== undefined && (rule.emails?.some((e) => lower(e) === email) ?? false)) ||

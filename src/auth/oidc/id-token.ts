@@ -18,14 +18,18 @@ export type IdTokenRejection = JwtRejection | "authorized_party" | "nonce";
 
 export type ExpectedIdToken = { issuer: string; clientId: string; nonce: string; jwksUri: string };
 
-function rejected(reason: IdTokenRejection): ClaimcheckError {
-  return new ClaimcheckError("SIGN_IN_FAILED", { detail: `id_token_${reason}` });
+/** The detail names the failed check, and for a missing or malformed claim which one (`id_token_claim_missing:iat`). */
+function rejected(reason: IdTokenRejection, claim?: string): ClaimcheckError {
+  return new ClaimcheckError("SIGN_IN_FAILED", { detail: claim === undefined ? `id_token_${reason}` : `id_token_${reason}:${claim}` });
 }
 
 /** A token jose refused is a failed sign-in; keys that cannot be fetched are an IdP outage. */
 function rejectionOf(err: unknown): ClaimcheckError {
   const reason = jwtRejectionOf(err);
-  return reason ? rejected(reason) : new ClaimcheckError("IDP_UNAVAILABLE", { detail: "id_token_keys_unavailable" });
+  if (!reason) return new ClaimcheckError("IDP_UNAVAILABLE", { detail: "id_token_keys_unavailable" });
+  // jose names the claim; it is one of ours (required or checked), never a value from the token.
+  const claim = (err as { claim?: unknown }).claim;
+  return rejected(reason, (reason === "claim_missing" || reason === "claim_malformed") && typeof claim === "string" ? claim : undefined);
 }
 
 export async function verifyIdToken(idToken: string, expected: ExpectedIdToken): Promise<JWTPayload & { sub: string }> {

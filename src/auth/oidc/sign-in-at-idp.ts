@@ -82,5 +82,6 @@ export async function signInAtIdp(
     groupsClaim: config.oidc.groupsClaim,
     userinfoEndpoint: provider.userinfo_endpoint,
     accessToken: tokens.access_token,
+    emailVerifiedAssumed: config.oidc.emailVerifiedAssumed,
   });
 }

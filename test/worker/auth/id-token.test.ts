@@ -63,6 +63,12 @@ describe("verifyIdToken", () => {
     expect(err.message).toBe("Sign-in could not be completed. Start again from your MCP client.");
   });
 
+  it("names a missing iat as missing, not as issued in the future", async () => {
+    const err = await rejectionOf("iat_missing");
+    expect(err.code).toBe("SIGN_IN_FAILED");
+    expect(err.detail).toBe("id_token_claim_missing:iat");
+  });
+
   it("rejects a valid token presented with another sign-in's nonce", async () => {
     const err = await verifyIdToken(await idTokenFor("ok", "nonce-a"), expected("nonce-b")).catch((e: unknown) => e);
     expect((err as ClaimcheckError).detail).toBe("id_token_nonce");

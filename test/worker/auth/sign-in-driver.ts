@@ -11,12 +11,18 @@ export type IdpChoice = { scenario?: string; sub?: string; email?: string; group
 
 export class Browser {
   readonly cookies = new Map<string, string>();
+  /** Who answers this browser: the Worker as configured, or the Worker with other settings. */
+  readonly #fetch: (request: Request) => Promise<Response>;
+
+  constructor(fetchWorker: (request: Request) => Promise<Response> = (request) => exports.default.fetch(request)) {
+    this.#fetch = fetchWorker;
+  }
 
   /** A request to the Worker, carrying and keeping this browser's cookies (no redirect following). */
   async worker(url: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     if (this.cookies.size > 0) headers.set("Cookie", [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
-    const res = await exports.default.fetch(new Request(url, { ...init, headers, redirect: "manual" }));
+    const res = await this.#fetch(new Request(url, { ...init, headers, redirect: "manual" }));
     for (const line of res.headers.getSetCookie()) {
       const [pair] = line.split(";");
       const eq = pair!.indexOf("=");

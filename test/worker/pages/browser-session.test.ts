@@ -16,7 +16,7 @@ const config = loadConfig(env);
 const SESSION_COOKIE = "__Host-claimcheck-session";
 const DEMO = `${PUBLIC_URL}/test-pages/demo?item=42`;
 const FIFTEEN_MINUTES_MS = 15 * 60_000;
-const DEV = { sub: "corp|user:42", email: "dev@corp.example", name: "Dev Eloper", groups: ["payments", "eng"] };
+const DEV = { sub: "corp|user:42", email: "dev@corp.example", emailVerified: true, name: "Dev Eloper", groups: ["payments", "eng"] };
 
 afterEach(() => {
   vi.useRealTimers();
