@@ -103,7 +103,7 @@ export class AlertOutbox extends DurableObject<Env> {
 
   private async attempt(row: Row, settings: AlertSettings | undefined, now: number): Promise<void> {
     const alert = Alert.parse(JSON.parse(row.alert));
-    const outcome = settings ? await deliverAlert(alert, settings, now) : ({ delivered: false, failure: "network" } as const);
+    const outcome = settings ? await deliverAlert(alert, settings, now) : ({ delivered: false, failure: "not_configured" } as const);
     if (outcome.delivered) {
       this.sql.exec("DELETE FROM alerts WHERE id = ?", row.id);
       return;

@@ -11,7 +11,7 @@ import type { AlertSettings } from "./alert-settings";
 export const ALERT_TIMEOUT_MS = 10_000;
 
 /** Why an attempt failed, short and fixed: it goes to the audit row of a dropped alert. */
-export type DeliveryFailure = "timeout" | "network" | "redirect" | `status_${number}`;
+export type DeliveryFailure = "timeout" | "network" | "redirect" | "not_configured" | `status_${number}`;
 export type DeliveryOutcome = { delivered: true } | { delivered: false; failure: DeliveryFailure };
 
 export async function deliverAlert(alert: Alert, settings: AlertSettings, nowMs: number, timeoutMs = ALERT_TIMEOUT_MS): Promise<DeliveryOutcome> {
