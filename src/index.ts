@@ -20,6 +20,7 @@ import { bodyLimits } from "./http/body-limits";
 import { errorResponse, onError } from "./http/error-response";
 import { depositRoutes } from "./http/deposit";
 import { redeemRoutes } from "./http/redeem";
+import { redeemReportRoutes } from "./http/redeem-report";
 import { ciRoutes } from "./ci/ci-routes";
 import { createMcpServer } from "./mcp/server";
 import { secretServerClientFor } from "./secret-server";
@@ -40,6 +41,7 @@ app.route("/", approvalRoutes);
 app.route("/", auditRoutes);
 app.route("/", incidentRoutes);
 app.route("/", redeemRoutes((env) => secretServerClientFor(loadConfig(env).secretServer)));
+app.route("/", redeemReportRoutes);
 app.route("/", depositRoutes((env) => secretServerClientFor(loadConfig(env).secretServer)));
 app.route("/", ciRoutes((env) => secretServerClientFor(loadConfig(env).secretServer)));
 

@@ -3,8 +3,11 @@
 // is named. This module stays free of Worker-only imports (config.ts is also loaded by Node-side
 // code), so the event names are checked against AUDIT_EVENTS in known-alert-events.ts.
 
-/** What alerts when ALERT_EVENTS is not set: every sign that a ticket or a token leaked, and requests waiting for a person. */
-export const DEFAULT_ALERT_EVENTS: readonly string[] = ["replay", "late_use", "refresh_replay", "approval_requested"];
+/**
+ * What alerts when ALERT_EVENTS is not set: every sign that a ticket or a token leaked, a command
+ * that printed a secret (what a prompt injection looks like), and requests waiting for a person.
+ */
+export const DEFAULT_ALERT_EVENTS: readonly string[] = ["replay", "late_use", "refresh_replay", "value_printed", "approval_requested"];
 
 /**
  * Never alerts, whatever ALERT_EVENTS says: it records an alert the receiver did not take for

@@ -29,6 +29,8 @@ export const AUDIT_EVENTS = [
   "create",
   "rotate",
   "deposit",
+  /** A command run with a redeemed value printed it; the snippet concealed it and reported the count (detail.count). */
+  "value_printed",
 ] as const;
 
 export const AuditEvent = z.object({
@@ -95,7 +97,7 @@ export async function recordAudit(db: D1Database, events: AuditEvent | AuditEven
 
 /** Events a ticket has at most once: its mint, its redemption, and its approval's course. */
 export type OnceEvent = AuditEvent & {
-  event: "mint" | "redeem" | "deposit" | "approval_requested" | "approved" | "denied";
+  event: "mint" | "redeem" | "deposit" | "approval_requested" | "approved" | "denied" | "value_printed";
   session: string;
   ticketId: string;
 };

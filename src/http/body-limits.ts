@@ -9,6 +9,7 @@ import { CI_REDEEM_ROUTE } from "../ci/ci-routes";
 import { MAX_BODY_BYTES as CI_MAX_BODY_BYTES } from "../ci/redeem-request";
 import { MAX_DEPOSIT_MAX_BYTES } from "../config";
 import { DEPOSIT_ROUTE } from "./deposit";
+import { REPORT_MAX_BODY_BYTES, REPORT_ROUTE } from "./redeem-report";
 import { ClaimcheckError } from "../errors";
 
 /** /redeem and /lookup take no body; this leaves room for a client that sends `{}` or an empty form. */
@@ -17,6 +18,8 @@ const NO_BODY_BYTES = 1024;
 const ROUTE_LIMIT_BYTES: Record<string, number> = {
   "/redeem": NO_BODY_BYTES,
   "/lookup": NO_BODY_BYTES,
+  // `{"count":N}` from a command-form snippet.
+  [REPORT_ROUTE]: REPORT_MAX_BODY_BYTES,
   [CI_REDEEM_ROUTE]: CI_MAX_BODY_BYTES,
   // The ticket line and the largest value DEPOSIT_MAX_BYTES may allow (the route checks the setting).
   [DEPOSIT_ROUTE]: MAX_DEPOSIT_MAX_BYTES + 1024,

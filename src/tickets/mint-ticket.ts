@@ -19,6 +19,8 @@ export type MintRequest = {
   ttlSeconds: number;
   /** A deposit ticket (set a field from the shell) instead of a claim ticket. */
   deposit?: { trimTrailingNewline: boolean } | undefined;
+  /** Non-secret facts the `mint` audit row keeps in its detail (e.g. an unconcealed command form). */
+  auditDetail?: Record<string, string | number | boolean> | undefined;
   /** When a person or Secret Server must approve first: the ticket waits until then. */
   approval?: {
     id: string;
@@ -72,7 +74,14 @@ export async function mintTicket(
   };
   const ticketId = ticketIdOf(hash);
   // Queued with the ticket in one TicketStore transaction; the store delivers it to D1.
-  const audit = { event: "mint", outcome: "ok", at: now, ...describeTicket(record, ticketId), ...context } as const;
+  const audit = {
+    event: "mint",
+    outcome: "ok",
+    at: now,
+    ...describeTicket(record, ticketId),
+    ...context,
+    ...(req.auditDetail ? { detail: req.auditDetail } : {}),
+  } as const;
   const approval: ApprovalState | undefined = waits && {
     id: waits.id,
     ...(waits.person ? { person: waits.person } : {}),

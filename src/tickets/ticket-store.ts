@@ -54,6 +54,11 @@ export type BeginRedemption =
 
 export type TicketStatus = { valid: true; createdAt: number; expiresAt: number } | { valid: false };
 
+/** Why a report of a printed value is refused: each changes nothing, and all look alike on the wire. */
+export type ReportRefusal = "unknown" | "wrong_kind" | "unredeemed" | "reported" | "too_late";
+
+export type ReportResult = { ok: true; record: TicketRecord } | { ok: false; reason: ReportRefusal };
+
 /** What the approval page shows and decides on. */
 export type ApprovalView = {
   ticketId: string;
@@ -82,10 +87,11 @@ type Row = {
   ended: Ending | null;
   approval_id: string | null;
   approval: string | null;
+  reported_at: number | null;
 };
 
 /** Columns added after the first release; stores created before get them on first start. */
-const LATER_COLUMNS: Record<string, string> = { ended: "TEXT", approval_id: "TEXT", approval: "TEXT" };
+const LATER_COLUMNS: Record<string, string> = { ended: "TEXT", approval_id: "TEXT", approval: "TEXT", reported_at: "INTEGER" };
 
 export class TicketStore extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -198,6 +204,32 @@ export class TicketStore extends DurableObject<Env> {
     });
     await this.armAlarm();
     return true;
+  }
+
+  /**
+   * Records that the command a redeemed ticket ran printed its value `count` times
+   * (the snippet concealed them), and queues the `value_printed` event in the same transaction.
+   * Accepted once per ticket, from its redemption until one ticket lifetime later (TICKET_TTL; an
+   * approved ticket's own), while its tombstone is kept; anything else is refused and changes
+   * nothing. The redeemed ticket is the only credential the snippet still has, and its holder is
+   * the only one who could have run the command.
+   */
+  async reportPrinted(hash: string, count: number, context: { clientIp?: string | undefined; userAgent?: string | undefined } = {}): Promise<ReportResult> {
+    const row = this.row(hash);
+    if (!row) return { ok: false, reason: "unknown" };
+    const record = this.parseRecord(row);
+    if (record.kind !== "claim") return { ok: false, reason: "wrong_kind" };
+    if (row.redeemed_at === null) return { ok: false, reason: "unredeemed" };
+    if (row.reported_at !== null) return { ok: false, reason: "reported" };
+    const now = Date.now();
+    const ttlMs = this.parseApproval(row)?.ticketTtlMs ?? record.expiresAt - record.createdAt;
+    if (now > row.redeemed_at + ttlMs) return { ok: false, reason: "too_late" };
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("UPDATE tickets SET reported_at = ? WHERE hash = ?", now, hash);
+      this.outbox.add({ event: "value_printed", outcome: "ok", at: now, ...describeTicket(record, ticketIdOf(hash)), ...context, detail: { count } });
+    });
+    await this.armAlarm();
+    return { ok: true, record };
   }
 
   /** Gives the ticket back after a failed fetch, so it stays usable until it expires. */

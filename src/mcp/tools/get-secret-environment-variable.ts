@@ -7,7 +7,8 @@ import { env } from "cloudflare:workers";
 import { z } from "zod";
 import { loadConfig } from "../../config";
 import { ClaimcheckError } from "../../errors";
-import { renderSnippet, SHELLS } from "../../snippets";
+import { REPORT_ROUTE } from "../../http/redeem-report";
+import { CONCEAL_MASK, renderSnippet, SHELLS } from "../../snippets";
 import { fileAccessRequest, planApproval, type ApprovalPlan } from "../../approval/plan-approval";
 import { askToOpen, declaresUrlElicitation, resumedApprovalId } from "../../approval/url-elicitation";
 import { secretServerClientFor } from "../../secret-server";
@@ -48,13 +49,22 @@ const Input = z.object({
     .min(1)
     .max(4096)
     .optional()
-    .describe("Optional: a command to run with the secret in its environment only, instead of setting it in the shell"),
+    .describe(
+      "Optional: a command to run with the secret in its environment only, instead of setting it in the shell. Prefer this when you know the command: its output is concealed",
+    ),
+  mask: z
+    .boolean()
+    .optional()
+    .describe(
+      "With `command`: conceal the secret (and its base64, URL and JSON forms) in the command's output, replaced by `<concealed by claimcheck>`. Default true; false only when the user explicitly asks to see the output untouched",
+    ),
 });
 
 const Output = z.object({
   script: z.string().describe("Shell code that sets the variable(s) by redeeming a single-use ticket"),
   cleanup: z.string().describe("Shell code that unsets the variable(s)"),
   variables: z.array(z.string()).describe("Names of the variables the script sets"),
+  masked: z.boolean().describe("Whether the command's output is concealed: true only for a `command` that conceals (not in cmd, not with mask false)"),
   expires_at: z.string().describe("When the ticket in the script expires (ISO 8601)"),
   ticket_id: z.string().describe("Short, non-secret id of the ticket, as it appears in the audit trail"),
   secret: z.object({ id: z.number(), path: z.string(), field: z.string() }),
@@ -75,6 +85,7 @@ const DESCRIPTION = [
   "Run the script exactly as given, in the user's shell: it fetches the value straight into the variable.",
   "Never print, echo, log or write the variable's value to a file, and never ask the user for it.",
   "Use the variable by name in later commands (e.g. `psql \"$PROD_PASSWORD\"` style references).",
+  "When you know the command you will run, pass it as `command`: the secret is then in that command's environment only, and anything it prints is concealed; the output of later commands cannot be concealed once the variable is set in the shell.",
   "When you are done, run the cleanup code to unset it.",
   "If the script fails, call this tool again for a new ticket; tickets work once.",
 ].join(" ");
@@ -86,7 +97,7 @@ export function defaultVariableName(secretName: string, slug: string): string {
   return (safe || "SECRET").slice(0, 128);
 }
 
-function instructions(shell: string, out: z.infer<typeof Output>): string {
+function instructions(shell: string, out: z.infer<typeof Output>, command: string | undefined): string {
   const names = out.variables.join(", ");
   const waits = out.approval
     ? [
@@ -102,7 +113,16 @@ function instructions(shell: string, out: z.infer<typeof Output>): string {
     "",
     `When you are done, run: ${out.cleanup}`,
     `The ticket works once and expires at ${out.expires_at}. Never print or log the value of ${names}.`,
+    ...concealment(shell, out.masked, command),
   ].join("\n");
+}
+
+/** One line on what the command's output will show, said once. */
+function concealment(shell: string, masked: boolean, command: string | undefined): string[] {
+  if (masked) return [`The command's output is concealed: the value and its encodings print as ${CONCEAL_MASK}.`];
+  if (command === undefined) return ["The output of commands you run later is not concealed: when you know the command, ask again with `command`."];
+  if (shell === "cmd") return ["cmd cannot conceal the command's output: on Windows, use PowerShell (shell `powershell`) instead."];
+  return ["The command's output is not concealed (mask: false)."];
 }
 
 function pendingApproval(plan: ApprovalPlan, expiresAt: number) {
@@ -141,6 +161,8 @@ export function registerGetSecretEnvironmentVariable(server: McpServer): void {
           redeemUrl: `${config.publicUrl}/redeem`,
           variableName: input.variable_name ?? defaultVariableName(secret.name, field),
           command: input.command,
+          mask: input.mask ?? true,
+          reportUrl: `${config.publicUrl}${REPORT_ROUTE}`,
           approval: plan && { url: plan.url, waitSeconds: plan.timeoutSeconds },
         });
         const secretServerRequestId = plan?.secretServer
@@ -160,6 +182,8 @@ export function registerGetSecretEnvironmentVariable(server: McpServer): void {
           comment: input.comment,
           ttlSeconds: config.ticketTtlSeconds,
           approval: plan && { id: plan.id, person: plan.person, secretServerRequestId, timeoutSeconds: plan.timeoutSeconds },
+          // A command form that runs unconcealed is on the record: the user's explicit choice, or cmd.
+          auditDetail: input.command !== undefined && !snippet.masked ? { masked: false, why: input.mask === false ? "mask_false" : "shell_cannot" } : undefined,
         });
         const out = {
           ...snippet,
@@ -168,7 +192,7 @@ export function registerGetSecretEnvironmentVariable(server: McpServer): void {
           secret: { id: secret.id, path: secret.path, field },
           ...(plan ? { approval: pendingApproval(plan, minted.expiresAt) } : {}),
         };
-        return { content: [{ type: "text", text: instructions(input.shell, out) }], structuredContent: out };
+        return { content: [{ type: "text", text: instructions(input.shell, out, input.command) }], structuredContent: out };
       }),
   );
 }

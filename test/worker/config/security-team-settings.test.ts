@@ -48,10 +48,10 @@ describe("alert settings", () => {
     expect(loadConfig({ ...valid, ...NO_ALERTS }).alerts).toBeUndefined();
   });
 
-  it("defaults to json and to replay, late_use, refresh_replay, approval_requested", () => {
+  it("defaults to json and to replay, late_use, refresh_replay, value_printed, approval_requested", () => {
     const alerts = loadConfig({ ...valid, ...NO_ALERTS, ALERT_WEBHOOK_URL: "https://hooks.example.com/x", ALERT_WEBHOOK_SECRET: "s3cret" }).alerts!;
     expect(alerts.format).toBe("json");
-    expect([...alerts.events].sort()).toEqual(["approval_requested", "late_use", "refresh_replay", "replay"]);
+    expect([...alerts.events].sort()).toEqual(["approval_requested", "late_use", "refresh_replay", "replay", "value_printed"]);
   });
 
   it("requires the secret with a URL, naming it without showing the URL", () => {
