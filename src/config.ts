@@ -7,6 +7,7 @@ import { ClaimcheckError } from "./errors";
 import { AccessPolicy } from "./policy/access-policy";
 import { ALERT_FORMATS, parseAlertEvents, type AlertSettings } from "./alerts/alert-settings";
 import { AuditViewers } from "./audit/view/audit-viewers";
+import { DocumentPrefixes, type ClientDocumentSettings } from "./auth/client-metadata/document-settings";
 
 /** Default and ceiling of a ticket's life. Short: a ticket is a bearer capability. */
 export const DEFAULT_TICKET_TTL_SECONDS = 120;
@@ -126,6 +127,15 @@ const rawSchema = z.object({
     .enum(["true", "false"], { error: "must be true or false" })
     .default("false")
     .transform((v) => v === "true"),
+  // Set by the local stack and the tests (and by hand for `wrangler dev`), never on a deployed
+  // Worker: it is what tells the two apart (see loadConfig).
+  CLAIMCHECK_LOCAL: z
+    .enum(["true", "false"], { error: "must be true or false" })
+    .default("false")
+    .transform((v) => v === "true"),
+  // Default: on when deployed, off on a local run (which may not reach the documents' hosts).
+  CLIENT_ID_METADATA_DOCUMENTS: z.enum(["on", "off"], { error: "must be on or off" }).optional(),
+  CLIENT_ID_METADATA_ALLOWED: DocumentPrefixes.optional(),
   // Deny by default: with no policy nobody may ask for any secret.
   ACCESS_POLICY: jsonSetting(AccessPolicy).default([]),
   // Deny by default: with no CI trust no CI runner may redeem anything.
@@ -161,6 +171,10 @@ export type Config = {
   auditRetentionDays: number;
   /** Undefined when ALERT_WEBHOOK_URL is not set: no alerts. */
   alerts: AlertSettings | undefined;
+  /** CLAIMCHECK_LOCAL: a run on this machine (local stack, tests, `wrangler dev`). */
+  local: boolean;
+  /** CLIENT_ID_METADATA_DOCUMENTS and CLIENT_ID_METADATA_ALLOWED. */
+  clientIdMetadataDocuments: ClientDocumentSettings;
 };
 
 function secretServerSettings(raw: z.infer<typeof rawSchema>): SecretServerSettings {
@@ -247,6 +261,11 @@ export function loadConfig(env: object): Config {
     ciTrust: raw.data.CI_TRUST,
     auditViewers: raw.data.AUDIT_VIEWERS,
     auditRetentionDays: raw.data.AUDIT_RETENTION_DAYS,
+    local: raw.data.CLAIMCHECK_LOCAL,
+    clientIdMetadataDocuments: {
+      enabled: (raw.data.CLIENT_ID_METADATA_DOCUMENTS ?? (raw.data.CLAIMCHECK_LOCAL ? "off" : "on")) === "on",
+      allowed: raw.data.CLIENT_ID_METADATA_ALLOWED,
+    },
     alerts:
       raw.data.ALERT_WEBHOOK_URL === undefined
         ? undefined

@@ -16,6 +16,10 @@ export type LocalStackAddresses = {
 
 export function workerVars(stack: LocalStackAddresses): Record<string, string> {
   return {
+    // A run on this machine: a loopback PUBLIC_URL is fine here, and refused on a deployed Worker.
+    CLAIMCHECK_LOCAL: "true",
+    // Off: the stack may be offline, and clients then register themselves (override from the environment).
+    CLIENT_ID_METADATA_DOCUMENTS: "off",
     PUBLIC_URL: stack.publicUrl,
     OIDC_ISSUER: stack.oidc.issuer,
     OIDC_CLIENT_ID: stack.oidc.clientId,

@@ -1,6 +1,6 @@
 // Settings of the OAuth 2.1 authorization server in front of /mcp (workers-oauth-provider):
 // RFC 8414 and RFC 9728 metadata, PKCE S256 (plain refused), dynamic client registration and
-// Client ID Metadata Documents, tokens bound to the {PUBLIC_URL}/mcp resource, refresh tokens
+// Client ID Metadata Documents (when CLIENT_ID_METADATA_DOCUMENTS is on), tokens bound to the {PUBLIC_URL}/mcp resource, refresh tokens
 // rotated on use. Only SHA-256 of tokens is stored; props are encrypted under the token.
 import type { OAuthProviderOptions } from "@cloudflare/workers-oauth-provider";
 import type { Config } from "../config";
@@ -31,7 +31,8 @@ export function frontDoorOptions(config: Config, handlers: Handlers): OAuthProvi
     authorizeEndpoint: "/authorize",
     tokenEndpoint: TOKEN_ENDPOINT,
     clientRegistrationEndpoint: "/oauth/register",
-    clientIdMetadataDocumentEnabled: true,
+    // Off (CLIENT_ID_METADATA_DOCUMENTS=off), the metadata does not advertise documents and clients register instead.
+    clientIdMetadataDocumentEnabled: config.clientIdMetadataDocuments.enabled,
     accessTokenTTL: ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTTL: REFRESH_TOKEN_TTL_SECONDS,
     resourceMetadata: {

@@ -21,6 +21,8 @@ import { bindBrowser, browserBindingOf } from "../pages/browser-binding";
 import { errorPage } from "../pages/layout";
 import { finishPageSignIn } from "../pages/page-sign-in";
 import { redirectTo } from "../pages/redirect";
+import { clientDocumentPage, ClientDocumentRefused } from "./client-metadata/document-refusal";
+import { documentRefusalOf, explainDocumentFailure, refuseUnusableDocument } from "./client-metadata/document-gate";
 import { consentPage } from "./consent-page";
 import { userIdFor, type Identity } from "./identity";
 import { sendToIdp, signInAtIdp } from "./oidc/sign-in-at-idp";
@@ -59,7 +61,10 @@ export const signInRoutes = new Hono<{ Bindings: SignInBindings }>();
 
 signInRoutes.get("/authorize", async (c) => {
   const config = loadConfig(c.env);
-  const authRequest = await c.env.OAUTH_PROVIDER.parseAuthRequest(c.req.raw);
+  refuseUnusableDocument(config, c.req.query("client_id"));
+  const authRequest = await c.env.OAUTH_PROVIDER.parseAuthRequest(c.req.raw).catch(async (err: unknown) => {
+    throw await explainDocumentFailure(c.env.OAUTH_PROVIDER, config, new URL(c.req.url), err);
+  });
   // The provider lets confidential clients skip PKCE; OAuth 2.1 and MCP want S256 from every client.
   if (!authRequest.codeChallenge || authRequest.codeChallengeMethod !== "S256") {
     return redirectTo(authorizationErrorRedirect(authRequest, "invalid_request", "PKCE with code_challenge_method=S256 is required"));
@@ -103,14 +108,16 @@ signInRoutes.post("/consent", async (c) => {
 
 // Errors are pages for a person, not JSON. Only the OAuth provider's AuthorizationError with a
 // validated redirect goes back to the client; everything else stays here (RFC 6749 4.1.2.1).
-signInRoutes.onError((err) => {
+signInRoutes.onError((caught) => {
+  // A document that fails later (at /callback, when consent is described) is explained the same way.
+  const err = caught instanceof CimdFetchError ? documentRefusalOf(caught) : caught;
+  if (err instanceof ClientDocumentRefused) {
+    logEvent("warn", "client metadata document refused", { event: "sign_in_failed", code: err.problem, clientId: err.documentUrl, detail: err.facts.fetch });
+    return clientDocumentPage(err);
+  }
   if (err instanceof AuthorizationError) {
     if (err.redirectTo) return redirectTo(err.redirectTo);
     return errorPage(`This authorization request is not valid: ${err.description}`, 400);
-  }
-  if (err instanceof CimdFetchError) {
-    logEvent("warn", "client metadata document unavailable", { event: "sign_in_failed", detail: err.reason });
-    return errorPage("The application's metadata document could not be fetched or is not valid.", 400);
   }
   if (err instanceof ClaimcheckError) {
     logEvent("warn", "sign-in failed", { event: "sign_in_failed", code: err.code, detail: err.detail });

@@ -1,5 +1,7 @@
-// In front of the OAuth provider's token endpoint: every refresh token it issues is entered in its
-// grant's ledger (refresh-ledger.ts), and every refresh request is checked there first. A
+// In front of the OAuth provider's token endpoint: a document client taken off
+// CLIENT_ID_METADATA_ALLOWED is refused first (client-metadata/document-gate.ts). Then every
+// refresh token the provider issues is entered in its grant's ledger (refresh-ledger.ts), and
+// every refresh request is checked there first. A
 // rotated-out token presented again revokes the whole grant (every access and refresh token of it,
 // through the provider's revokeGrant), is audited as `refresh_replay` with the grant's user and
 // client, and gets the same `invalid_grant` answer as any dead token, so the replayer cannot tell
@@ -7,8 +9,10 @@
 import type { OAuthHelpers } from "@cloudflare/workers-oauth-provider";
 import { z } from "zod";
 import { recordAudit } from "../../audit/audit-log";
+import { loadConfig } from "../../config";
 import { sha256Hex } from "../../digest";
 import { logEvent } from "../../log";
+import { refusedAtTokenEndpoint } from "../client-metadata/document-gate";
 import { Identity } from "../identity";
 import type { GrantOwner, ReplayReason } from "./refresh-reuse";
 
@@ -112,6 +116,8 @@ async function codeExchangeRecorded(env: Env, deps: TokenEndpointDeps, request: 
 /** POST {TOKEN_ENDPOINT}: the provider's answer, with refresh tokens entered in and checked against their grant's ledger. */
 export async function guardTokenEndpoint(request: Request, env: Env, deps: TokenEndpointDeps): Promise<Response> {
   const form = await formOf(request);
+  const refused = refusedAtTokenEndpoint(loadConfig(env), form?.get("client_id"));
+  if (refused) return refused;
   switch (form?.get("grant_type")) {
     case "refresh_token":
       return refreshChecked(request, env, deps, form!.get("refresh_token") ?? "");
