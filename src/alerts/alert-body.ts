@@ -9,6 +9,7 @@ const HEADLINES: Record<string, string> = {
   replay: "A redeemed ticket was presented again: it leaked",
   late_use: "A revoked or expired ticket was presented: it leaked",
   refresh_replay: "A rotated-out refresh token was replayed: the grant was revoked",
+  value_printed: "A command printed a secret's value (concealed in its output)",
   approval_requested: "A request waits for approval",
   deny: "A request was refused",
   admin_revoke: "Access was revoked from the audit page",
