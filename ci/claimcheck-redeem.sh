@@ -9,6 +9,8 @@
 # Values are never printed. Either run a command with the secrets in its environment (`-- COMMAND`),
 # or write them to a file of `export NAME='value'` lines to source and delete (`-o FILE`, mode 600).
 # The token is sent on curl's stdin, never on a command line. claimcheck uses each token once.
+# The command's stdout and stderr pass through claimcheck's concealing filter (awk): each value it
+# prints, and its base64, percent and JSON forms, shows as <concealed by claimcheck>.
 set -eu
 
 usage() {
@@ -68,6 +70,8 @@ while [ $# -gt 0 ]; do
   path=${rest%:*}
   field=${rest##*:}
   case $name in '' | _ | [!A-Za-z_]* | *[!A-Za-z0-9_]*) die "not a variable name: $name" 2 ;; esac
+  # The script's own variables while the command runs (below): a secret must not replace one.
+  case $name in cc_*) die "names starting with cc_ are claimcheck's own: $name" 2 ;; esac
   case $field in '' | *[!a-z0-9-]*) die "not a field slug: $field" 2 ;; esac
   case $path in '' | *[[:cntrl:]]*) die "not a secret path: $path" 2 ;; esac
   case " $names " in *" $name "*) die "named twice: $name" 2 ;; esac
@@ -130,6 +134,126 @@ if [ -n "$out" ]; then
   exit 0
 fi
 
-# The child shell sources the values and becomes COMMAND. It reads only its positional parameters
-# after sourcing, so no secret's NAME can change what it removes or runs.
-exec sh -c '. "$1" && rm -rf "$2" && shift 2 && exec "$@"' claimcheck "$tmp/answer" "$tmp" "$@"
+command -v awk >/dev/null || die "awk is needed to conceal the command's output; nothing was run"
+
+# The concealing filter: src/snippets/conceal-filter.ts, copied verbatim (a test keeps them equal).
+cc_f=$(cat <<'CLAIMCHECK_CONCEAL_FILTER'
+function add(x) { if (x != "" && !(x in K)) { K[x] = 1; N[++nn] = x } }
+function chars(s,  i, c, b) { c = 0; for (i = 1; i <= length(s); i++) { b = O[substr(s, i, 1)]; if (b < 128 || b > 191) c++ } return c }
+function b64(s,  A, i, n, a, b, c, r) {
+  A = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"; n = length(s); r = ""
+  for (i = 1; i <= n; i += 3) {
+    a = O[substr(s, i, 1)]; b = O[substr(s, i + 1, 1)] + 0; c = O[substr(s, i + 2, 1)] + 0
+    r = r substr(A, int(a / 4) + 1, 1) substr(A, a % 4 * 16 + int(b / 16) + 1, 1)
+    r = r (i + 1 <= n ? substr(A, b % 16 * 4 + int(c / 64) + 1, 1) : "=") (i + 2 <= n ? substr(A, c % 64 + 1, 1) : "=")
+  }
+  return r
+}
+function pct(s,  U, i, c, r) {
+  U = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*\047()"; r = ""
+  for (i = 1; i <= length(s); i++) { c = substr(s, i, 1); r = r (index(U, c) ? c : sprintf("%%%02X", O[c])) }
+  return r
+}
+function json(s,  i, c, b, r) {
+  r = ""
+  for (i = 1; i <= length(s); i++) {
+    c = substr(s, i, 1); b = O[c]
+    if (c == "\"" || c == "\\") r = r "\\" c
+    else if (b == 8) r = r "\\b"; else if (b == 9) r = r "\\t"; else if (b == 10) r = r "\\n"
+    else if (b == 12) r = r "\\f"; else if (b == 13) r = r "\\r"
+    else if (b < 32) r = r sprintf("\\u%04x", b); else r = r c
+  }
+  return r
+}
+function emit(s) { if (s != "") { printf "%s", s; fflush() } }
+function starts(  j, z) {
+  z = length(T)
+  for (j = jm; j >= 1; j--) if (z >= PL[j] && substr(T, z - PL[j] + 1) == PR[j]) PS[++np] = z - PL[j] + 1
+}
+function feed(s, fin,  cur, rest, i, p, best, bi, pp, out) {
+  T = T s; np = 0; pi = 1; out = ""
+  if (!fin && ml && (s in MID || substr(s, length(s) - length(V1)) == V1 "\n")) starts()
+  cur = 1
+  for (;;) {
+    rest = cur == 1 ? T : substr(T, cur); best = 0
+    for (i = 1; i <= nn; i++) { p = index(rest, N[i]); if (p && (!best || p < best)) { best = p; bi = i } }
+    while (pi <= np && PS[pi] < cur) pi++
+    pp = pi <= np ? PS[pi] - cur + 1 : 0
+    if (pp && (!best || best > pp || (best == pp && length(N[bi]) < lv))) { emit(out substr(rest, 1, pp - 1)); T = substr(rest, pp); return }
+    if (!best) { emit(out rest); T = ""; return }
+    out = out substr(rest, 1, best - 1) MASK; hits++; cur += best - 1 + length(N[bi])
+  }
+}
+BEGIN {
+  MASK = "<concealed by claimcheck>"; EOS = "\001cc\001"; le = length(EOS)
+  for (i = 1; i < 256; i++) O[sprintf("%c", i)] = i
+  v = ENVIRON[n]; lv = length(v)
+  if (chars(v) < 6) { if (e != "") print e }
+  else {
+    add(v); x = b64(v); add(x); y = x; sub(/=+$/, "", y); add(y)
+    gsub(/\+/, "-", x); gsub(/\//, "_", x); add(x); gsub(/\+/, "-", y); gsub(/\//, "_", y); add(y)
+    add(pct(v)); add(json(v))
+    nl = split(v, VL, "\n"); ml = nl > 1
+    for (j = 1; j <= nl; j++) { x = VL[j]; sub(/\r$/, "", x); if (chars(x) >= 6) add(x) }
+    for (i = 2; i <= nn; i++) { x = N[i]; for (j = i - 1; j >= 1 && length(N[j]) < length(x); j--) N[j + 1] = N[j]; N[j + 1] = x }
+    if (ml) {
+      V1 = VL[1]; jm = VL[nl] == "" ? nl - 2 : nl - 1; p = 0
+      for (j = 1; j <= jm; j++) { p += length(VL[j]) + 1; PL[j] = p; PR[j] = substr(v, 1, p); if (j > 1) MID[VL[j] "\n"] = 1 }
+    }
+  }
+}
+{
+  if (hold) { hold = 0; feed(H "\n", 0) }
+  if (length($0) >= le && substr($0, length($0) - le + 1) == EOS) { hold = 1; H = $0; next }
+  feed($0 "\n", 0)
+}
+END {
+  feed(hold ? substr(H, 1, length(H) - le) : "", 1)
+  if (k) { printf "%s", EOS; fflush() }
+  if (o != "") { print hits + 0 > o; close(o) }
+}
+CLAIMCHECK_CONCEAL_FILTER
+)
+# mawk streams only in its interactive mode; every other awk takes a harmless assignment instead.
+cc_w=-vx=0
+case $(awk -W version </dev/null 2>&1) in *mawk*) cc_w=-Winteractive ;; esac
+cc_d=$tmp cc_names=$names
+
+# One copy of the filter per secret, chained: each passes the end-of-stream marker on (k=1) but
+# the last. $1: the stream (o or e); the rest: the names still to conceal. The stderr copies print
+# the short-value notice.
+cc_chain() {
+  cc_s=$1 cc_n=$2
+  shift 2
+  cc_e=
+  [ "$cc_s" = o ] || cc_e="claimcheck: $cc_n is shorter than 6 characters; the output is not concealed"
+  if [ $# -eq 0 ]; then
+    LC_ALL=C awk "$cc_w" -v e="$cc_e" -v n="$cc_n" -v o="$cc_d/$cc_s.$cc_n" "$cc_f"
+  else
+    LC_ALL=C awk "$cc_w" -v k=1 -v e="$cc_e" -v n="$cc_n" -v o="$cc_d/$cc_s.$cc_n" "$cc_f" | cc_chain "$cc_s" "$@"
+  fi
+}
+
+# A subshell sources the values (exported) and runs COMMAND with its output through the filters.
+# After sourcing it reads only cc_ variables (no secret may be named so) and its positional
+# parameters, so no secret's NAME can change what it runs or removes.
+# shellcheck disable=SC2086 # cc_names is a list of checked variable names
+(
+  . "$cc_d/answer" && rm -f "$cc_d/answer" || exit 1
+  { { exec 1>&3 3>&-; cc_rc=0; ("$@") || cc_rc=$?; echo "$cc_rc" >"$cc_d/status"
+      printf '\001cc\001'; printf '\001cc\001' >&2; } 2>&1 |
+    cc_chain e $cc_names >&2 3>&-; } 3>&1 | cc_chain o $cc_names || true
+  cc_status=1
+  { read -r cc_status <"$cc_d/status"; } 2>/dev/null || true
+  for cc_n in $cc_names; do
+    cc_count=0
+    for cc_s in o e; do
+      if { read -r cc_c <"$cc_d/$cc_s.$cc_n"; } 2>/dev/null; then cc_count=$((cc_count + cc_c)); else
+        echo 'claimcheck: the output filter failed; the output may be incomplete' >&2
+        [ "$cc_status" != 0 ] || cc_status=1
+      fi
+    done
+    [ "$cc_count" -eq 0 ] || echo "claimcheck: concealed $cc_count occurrence(s) of $cc_n in the command's output" >&2
+  done
+  exit "$cc_status"
+)

@@ -13,7 +13,9 @@
 //   command ends): awk cannot tell whether the last line ended with a line break, so the marker
 //   stands in for that answer (a last record ending with it had none of its own);
 // - `-v o=FILE`: where it writes the number of replacements when the stream ends;
-// - `-v e=NOTICE` on the stderr copy only: the short-value notice, printed there once if needed.
+// - `-v e=NOTICE` on the stderr copy only: the short-value notice, printed there once if needed;
+// - `-v k=1` to pass the marker on at the end, for another copy that conceals another value
+//   (ci/claimcheck-redeem.sh chains one per secret).
 //
 // How it matches (each choice is argued where the code makes it):
 // - Needles: the value; standard base64 and base64url, each with and without padding; the value
@@ -103,11 +105,11 @@ BEGIN {
     add(v); x = b64(v); add(x); y = x; sub(/=+$/, "", y); add(y)
     gsub(/\+/, "-", x); gsub(/\//, "_", x); add(x); gsub(/\+/, "-", y); gsub(/\//, "_", y); add(y)
     add(pct(v)); add(json(v))
-    k = split(v, VL, "\n"); ml = k > 1
-    for (j = 1; j <= k; j++) { x = VL[j]; sub(/\r$/, "", x); if (chars(x) >= ${CONCEAL_MIN_CHARS}) add(x) }
+    nl = split(v, VL, "\n"); ml = nl > 1
+    for (j = 1; j <= nl; j++) { x = VL[j]; sub(/\r$/, "", x); if (chars(x) >= ${CONCEAL_MIN_CHARS}) add(x) }
     for (i = 2; i <= nn; i++) { x = N[i]; for (j = i - 1; j >= 1 && length(N[j]) < length(x); j--) N[j + 1] = N[j]; N[j + 1] = x }
     if (ml) {
-      V1 = VL[1]; jm = VL[k] == "" ? k - 2 : k - 1; p = 0
+      V1 = VL[1]; jm = VL[nl] == "" ? nl - 2 : nl - 1; p = 0
       for (j = 1; j <= jm; j++) { p += length(VL[j]) + 1; PL[j] = p; PR[j] = substr(v, 1, p); if (j > 1) MID[VL[j] "\n"] = 1 }
     }
   }
@@ -119,5 +121,6 @@ BEGIN {
 }
 END {
   feed(hold ? substr(H, 1, length(H) - le) : "", 1)
+  if (k) { printf "%s", EOS; fflush() }
   if (o != "") { print hits + 0 > o; close(o) }
 }`;
