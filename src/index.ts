@@ -3,7 +3,7 @@
 import { getOAuthApi, OAuthProvider, type OAuthHelpers, type OAuthProviderOptions } from "@cloudflare/workers-oauth-provider";
 import { createMcpHandler } from "agents/mcp/server";
 import { Hono } from "hono";
-import { frontDoorOptions, MCP_ROUTE, TOKEN_ENDPOINT } from "./auth/front-door";
+import { frontDoorOptions, MCP_ROUTE, resourceMetadataRequest, ROOT_RESOURCE_METADATA, TOKEN_ENDPOINT } from "./auth/front-door";
 import { providerEnv } from "./auth/provider-kv";
 import { guardTokenEndpoint } from "./auth/refresh/token-endpoint-guard";
 import { approvalQueueRoutes } from "./approval/approval-queue-routes";
@@ -92,6 +92,10 @@ edge.post(TOKEN_ENDPOINT, (c) => {
     forward: (request) => frontDoor.fetch(request, providerEnv(c.env), c.executionCtx as ExecutionContext),
   });
 });
+// RFC 9728 metadata at the bare well-known path too (some clients look there first): the /mcp document.
+edge.all(ROOT_RESOURCE_METADATA, (c) =>
+  frontDoorFor(c.env).fetch(resourceMetadataRequest(c.req.raw), providerEnv(c.env), c.executionCtx as ExecutionContext),
+);
 // Hono types its context's ExecutionContext more narrowly than workers-types; it is the same object.
 edge.all("*", (c) => frontDoorFor(c.env).fetch(c.req.raw, providerEnv(c.env), c.executionCtx as ExecutionContext));
 

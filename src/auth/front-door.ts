@@ -17,6 +17,19 @@ export const REFRESH_TOKEN_TTL_SECONDS = 12 * 60 * 60;
 
 export const MCP_ROUTE = "/mcp";
 export const TOKEN_ENDPOINT = "/oauth/token";
+/**
+ * RFC 9728 §3.1 puts a resource's metadata at this prefix plus the resource's path (the provider
+ * serves `/.well-known/oauth-protected-resource/mcp`, and the 401 challenge links there), but a
+ * client may ask at the bare prefix first. The one resource makes the answer unambiguous.
+ */
+export const ROOT_RESOURCE_METADATA = "/.well-known/oauth-protected-resource";
+
+/** The same request, for the path-suffixed document the provider serves. */
+export function resourceMetadataRequest(request: Request): Request {
+  const url = new URL(request.url);
+  url.pathname = `${ROOT_RESOURCE_METADATA}${MCP_ROUTE}`;
+  return new Request(url, request);
+}
 
 type Handlers = Pick<OAuthProviderOptions<Env>, "apiHandler" | "defaultHandler">;
 

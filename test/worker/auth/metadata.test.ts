@@ -32,6 +32,27 @@ describe("RFC 9728 protected resource metadata", () => {
   });
 });
 
+describe("RFC 9728 metadata at the bare well-known path", () => {
+  it("answers /.well-known/oauth-protected-resource with the /mcp document, for clients that try the root first", async () => {
+    const suffixed = await exports.default.fetch(`${PUBLIC_URL}/.well-known/oauth-protected-resource/mcp`);
+    const root = await exports.default.fetch(`${PUBLIC_URL}/.well-known/oauth-protected-resource`);
+    expect(root.status).toBe(200);
+    expect(root.headers.get("Content-Type")).toContain("application/json");
+    expect(await root.json()).toEqual(await suffixed.json());
+  });
+
+  it("answers HEAD and a CORS preflight there like the provider does at /mcp's path, and refuses a POST", async () => {
+    const url = `${PUBLIC_URL}/.well-known/oauth-protected-resource`;
+    const head = await exports.default.fetch(url, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe("");
+    const preflight = await exports.default.fetch(url, { method: "OPTIONS", headers: { Origin: "https://inspector.example", "Access-Control-Request-Method": "GET" } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("Access-Control-Allow-Origin")).toBeTruthy();
+    expect((await exports.default.fetch(url, { method: "POST", body: "{}" })).status).toBe(405);
+  });
+});
+
 describe("RFC 8414 authorization server metadata", () => {
   it("advertises S256 only, registration, client ID metadata documents and the endpoints", async () => {
     const res = await exports.default.fetch(`${PUBLIC_URL}/.well-known/oauth-authorization-server`);
