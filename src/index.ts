@@ -8,7 +8,6 @@ import { providerEnv } from "./auth/provider-kv";
 import { guardTokenEndpoint } from "./auth/refresh/token-endpoint-guard";
 import { approvalQueueRoutes } from "./approval/approval-queue-routes";
 import { approvalRoutes } from "./approval/approval-routes";
-import { auditRoutes } from "./audit/view/audit-routes";
 import { applyAuditRetention } from "./audit/audit-retention";
 import { auditRoutes } from "./audit/view/audit-routes";
 import { incidentRoutes } from "./incident/incident-routes";
