@@ -8,6 +8,7 @@ import { AccessPolicy } from "./policy/access-policy";
 import { ALERT_FORMATS, parseAlertEvents, type AlertSettings } from "./alerts/alert-settings";
 import { AuditViewers } from "./audit/view/audit-viewers";
 import { DocumentPrefixes, type ClientDocumentSettings } from "./auth/client-metadata/document-settings";
+import { unfinishedSettings } from "./unfinished-settings";
 
 /** Default and ceiling of a ticket's life. Short: a ticket is a bearer capability. */
 export const DEFAULT_TICKET_TTL_SECONDS = 120;
@@ -233,6 +234,9 @@ export function loadConfig(env: object): Config {
   if (cached) return cached;
   const raw = rawSchema.safeParse(env);
   if (!raw.success) throw invalidConfig(describeIssues(raw.error));
+  // Placeholders from .dev.vars.example (the Deploy button's form), a loopback PUBLIC_URL when deployed.
+  const unfinished = unfinishedSettings(env as Record<string, unknown>, Object.keys(rawSchema.shape), raw.data.CLAIMCHECK_LOCAL, raw.data.PUBLIC_URL);
+  if (unfinished.length > 0) throw invalidConfig(unfinished.join("; "));
   if (raw.data.ALERT_WEBHOOK_URL !== undefined && raw.data.ALERT_WEBHOOK_SECRET === undefined) {
     throw invalidConfig("ALERT_WEBHOOK_SECRET: required when ALERT_WEBHOOK_URL is set");
   }
