@@ -2,8 +2,9 @@
 // side in one run, everything on 127.0.0.1. Starts the Secret Server stand-in (in this process) and
 // the bench Worker under wrangler dev, measures with the stand-in answering after 20 ms (a typical
 // in-region read) and after 0 ms (the Worker's own overhead), profiles where a redemption's time
-// goes, writes bench/RESULTS.md, stops everything, and ends with `ratio p50: X.XX`. A missed
-// target is reported, not an error. Bounded: a few thousand tickets, a minute or two.
+// goes, counts the audit rows in D1, writes bench/RESULTS.md, stops everything, and ends with the
+// lines issue 15 names (`ratio p50: X.XX` ... `audit rows: N for M redemptions`). A missed target
+// is reported, not an error. Bounded: a few thousand tickets, a minute or two.
 import { existsSync, rmSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -14,11 +15,12 @@ import { closeIdleConnections, send } from "./http-client.ts";
 import { describeMachine, machineLine } from "./machine.ts";
 import { measurePaths, type LoadPlan } from "./redeem-phases.ts";
 import { profileRedemptions } from "./redeem-profile.ts";
-import { consoleLines, markdown, p50Ratio, PATHS, RATIO_LATENCY_MS, TARGET_REDEMPTIONS_PER_SECOND, type RedeemBenchResult } from "./redeem-report.ts";
-import { directPath, directReader, redemptionPath, type BenchPath } from "./request-paths.ts";
+import { consoleLines, CPU_ROUTES, CPU_WINDOW_TICKETS_PER_SECOND, keyLines, markdown, PATHS, RATIO_LATENCY_MS, type AuditCount, type RedeemBenchResult } from "./redeem-report.ts";
+import { directPath, directReader, redemptionPath, redemptionsAnswered, type BenchPath } from "./request-paths.ts";
 import { writeResults } from "./results.ts";
 import { sleep, stopAfter } from "./run-limit.ts";
 import { cpuPerRequest } from "./thread-cpu.ts";
+import { ticketsMinted } from "./ticket-supply.ts";
 import { findWorkerProcess, trackWorkerEntry, type WorkerEntry } from "./worker-entry.ts";
 
 /** 64 in flight: at 20 ms per Secret Server read, fewer than ~25 could not reach 1,000/s at all. */
@@ -92,10 +94,10 @@ async function healthCeilings(stack: BenchStack, entry: WorkerEntry | undefined,
 async function workerdCpu(stack: BenchStack, worker: { pid: number; url: string }, plan: LoadPlan): Promise<RedeemBenchResult["cpu"]> {
   const reader = await directReader(stack.secretServer.url);
   const expected = await reader.read();
-  const redemption = redemptionPath("POST /redeem", { url: () => worker.url }, stack.worker.url, expected);
-  const inIsolateLimits = redemptionPath("POST /redeem, rate limiters counted in the Worker's isolate", { url: () => worker.url }, stack.worker.url, expected, IN_ISOLATE_LIMITS);
+  const redemption = redemptionPath(CPU_ROUTES.redeem, { url: () => worker.url }, stack.worker.url, expected);
+  const inIsolateLimits = redemptionPath(CPU_ROUTES.inIsolateLimits, { url: () => worker.url }, stack.worker.url, expected, IN_ISOLATE_LIMITS);
   const health: BenchPath = {
-    name: "GET /health",
+    name: CPU_ROUTES.health,
     prepare: async () => undefined,
     next: () => async () => {
       if ((await send(`${worker.url}/health`)).status !== 200) throw new Error("health: not 200");
@@ -103,7 +105,7 @@ async function workerdCpu(stack: BenchStack, worker: { pid: number; url: string 
   };
   const cpu: RedeemBenchResult["cpu"] = { windowMs: CPU_WINDOW_MS, settleMs: CPU_SETTLE_MS, routes: [] };
   for (const path of [redemption, inIsolateLimits, health]) {
-    await path.prepare(Math.ceil((TARGET_REDEMPTIONS_PER_SECOND * CPU_WINDOW_MS) / 1000));
+    await path.prepare(Math.ceil((CPU_WINDOW_TICKETS_PER_SECOND * CPU_WINDOW_MS) / 1000));
     let failed = 0;
     const figures = await cpuPerRequest(worker.pid, async () => {
       const run = await runClosedLoop({ concurrency: plan.concurrency, durationMs: CPU_WINDOW_MS, next: () => path.next() });
@@ -114,6 +116,33 @@ async function workerdCpu(stack: BenchStack, worker: { pid: number; url: string 
     if (figures) cpu.routes.push({ name: path.name, failed, ...figures });
   }
   return cpu;
+}
+
+/** How long the count waits for the stores' alarms to deliver the last audit rows. */
+const AUDIT_DRAIN_LIMIT_MS = 15_000;
+const AUDIT_POLL_MS = 250;
+
+async function auditRows(workerUrl: string): Promise<{ mint: number; redeem: number }> {
+  const answer = await send(`${workerUrl}/_bench/audit-rows?events=mint,redeem`);
+  if (answer.status !== 200) throw new Error(`audit rows: HTTP ${answer.status}`);
+  const { byEvent } = JSON.parse(answer.body) as { byEvent: Record<string, number> };
+  return { mint: byEvent.mint ?? 0, redeem: byEvent.redeem ?? 0 };
+}
+
+/**
+ * Mint and redeem rows in D1 against the tickets minted and the redemptions answered 200 in the
+ * whole run. The stores deliver from their outboxes in alarms, so the count waits (bounded) until
+ * the rows stop growing short of the expected figures.
+ */
+async function countAudit(workerUrl: string): Promise<AuditCount> {
+  const expected = { redemptions: redemptionsAnswered(), minted: ticketsMinted() };
+  const deadline = performance.now() + AUDIT_DRAIN_LIMIT_MS;
+  let rows = await auditRows(workerUrl);
+  while ((rows.redeem < expected.redemptions || rows.mint < expected.minted) && performance.now() < deadline) {
+    await sleep(AUDIT_POLL_MS);
+    rows = await auditRows(workerUrl);
+  }
+  return { redeemRows: rows.redeem, mintRows: rows.mint, ...expected };
 }
 
 async function run(persistTo: string, notes: string[]): Promise<RedeemBenchResult> {
@@ -142,18 +171,24 @@ async function run(persistTo: string, notes: string[]): Promise<RedeemBenchResul
     const ceilings = await healthCeilings(stack, entry, PLAN);
     log("measuring the Worker's CPU per request...");
     await stack.setStandIn({ latencyMs: RATIO_LATENCY_MS });
-    const cpu = workerProcess ? await workerdCpu(stack, workerProcess, PLAN) : { windowMs: CPU_WINDOW_MS, settleMs: CPU_SETTLE_MS, routes: [] };
+    // Found again: a reload of the Worker (a source file changed) may have moved it.
+    const cpuProcess = (await findWorkerProcess(stack.worker)) ?? workerProcess;
+    const cpu = cpuProcess ? await workerdCpu(stack, cpuProcess, PLAN) : { windowMs: CPU_WINDOW_MS, settleMs: CPU_SETTLE_MS, routes: [] };
     const profiles: RedeemBenchResult["profiles"] = [];
     for (const latencyMs of LATENCIES_MS) {
       log(`profiling redemptions with the stand-in answering after ${latencyMs} ms...`);
       await stack.setStandIn({ latencyMs });
+      // wrangler dev moves the entry when it reloads the Worker (a source file changed): look again.
+      await entry?.lost();
       profiles.push({ latencyMs, profile: await profileRedemptions(stack.worker.url, entry?.url(), PROFILED_REDEMPTIONS) });
     }
+    log("counting mint and redeem rows in D1...");
+    const audit = await countAudit(stack.worker.url);
     const reloads = stack.worker.logs().match(/Reloading local server/g)?.length ?? 0;
     if (reloads > 0) {
       notes.push(`wrangler dev reloaded the Worker ${reloads} times during the run (a source file changed): a new isolate each time, so a new token and cold caches; failed requests around a reload are counted as errors.`);
     }
-    return { plan: PLAN, byLatency, tokens, ceilings, cpu, profiles, notes };
+    return { plan: PLAN, byLatency, tokens, ceilings, cpu, profiles, audit, notes };
   } finally {
     closeIdleConnections();
     await stack.close();
@@ -183,4 +218,4 @@ for (const line of consoleLines(result)) log(line);
 await writeResults({ script: "bench:redeem", title: "Redemption vs direct Secret Server read", machine, body: markdown(result) });
 log("written to bench/RESULTS.md");
 cancelLimit();
-log(`ratio p50: ${p50Ratio(result).toFixed(2)}`);
+for (const line of keyLines(result)) log(line);

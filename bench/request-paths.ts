@@ -67,11 +67,20 @@ export function nextAgentAddress(): string {
   return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
 }
 
-export function redeem(baseUrl: string, ticket: string, extraHeaders: Record<string, string> = {}): Promise<Answer> {
-  return send(`${baseUrl}/redeem`, {
+let answered = 0;
+
+/** Redemptions the Worker answered with 200 so far, in every phase: each must have its audit row. */
+export function redemptionsAnswered(): number {
+  return answered;
+}
+
+export async function redeem(baseUrl: string, ticket: string, extraHeaders: Record<string, string> = {}): Promise<Answer> {
+  const answer = await send(`${baseUrl}/redeem`, {
     method: "POST",
     headers: { authorization: `Bearer ${ticket}`, "cf-connecting-ip": nextAgentAddress(), "user-agent": "claimcheck-bench", ...extraHeaders },
   });
+  if (answer.status === 200) answered++;
+  return answer;
 }
 
 /** Where redemptions go; `lost` is told when a connection was refused (the target moved). */

@@ -19,6 +19,12 @@ export type TicketSupply = {
 };
 
 let sessionCounter = 0;
+let minted = 0;
+
+/** Tickets minted so far by this process: each must have its `mint` audit row. */
+export function ticketsMinted(): number {
+  return minted;
+}
 
 async function mintBatch(workerUrl: string, count: number): Promise<string[]> {
   const session = `s${sessionCounter++}`;
@@ -26,6 +32,7 @@ async function mintBatch(workerUrl: string, count: number): Promise<string[]> {
   if (answer.status !== 200) throw new Error(`minting ${count} tickets: HTTP ${answer.status} ${answer.body}`);
   const { tickets } = JSON.parse(answer.body) as { tickets: string[] };
   if (tickets.length !== count) throw new Error(`minting ${count} tickets returned ${tickets.length}`);
+  minted += tickets.length;
   return tickets;
 }
 

@@ -3,7 +3,7 @@
 // (`db/prod`, field `password`) for a fixed bench identity, with no sign-in, so bench/redeem.ts can
 // measure redemption alone, and `GET /_bench/store-size?session=NAME`, the rows that session's
 // TicketStore holds (live tickets and replay tombstones), so bench/soak.ts can watch storage drain,
-// and `GET /_bench/audit-rows`, the D1 audit table's row count, a request that runs every isolate
+// and `GET /_bench/audit-rows[?events=a,b]`, the D1 audit table's row count (and per event), a request that runs every isolate
 // on the audit's way (bench/isolate-heap.ts).
 // Every other request goes to the real Worker unchanged; one carrying
 // `X-Claimcheck-Bench-Profile: 1` runs on profiled bindings and answers a Server-Timing header
@@ -93,10 +93,18 @@ async function storeSizeForBench(request: Request, env: Env): Promise<Response> 
   return answer(200, { rows: await ticketStoreFor(env, `bench-${query.data.session}`).size() });
 }
 
+const AuditRowsQuery = z.object({ events: z.string().regex(/^[a-z_]{1,32}(,[a-z_]{1,32}){0,9}$/).optional() });
+
 async function auditRowsForBench(request: Request, env: Env): Promise<Response> {
   if (!onLoopback(request, env)) return answer(403, { error: "FORBIDDEN", message: "Bench routes are loopback only." });
+  const query = AuditRowsQuery.safeParse(Object.fromEntries(new URL(request.url).searchParams));
+  if (!query.success) return answer(400, { error: "BAD_REQUEST", message: "events must be a comma-separated list of event names" });
   const row = await env.DB.prepare("SELECT count(*) AS n FROM audit_events").first<{ n: number }>();
-  return answer(200, { rows: row?.n ?? 0 });
+  const byEvent: Record<string, number> = {};
+  for (const event of query.data.events?.split(",") ?? []) {
+    byEvent[event] = (await env.DB.prepare("SELECT count(*) AS n FROM audit_events WHERE event = ?").bind(event).first<{ n: number }>())?.n ?? 0;
+  }
+  return answer(200, { rows: row?.n ?? 0, byEvent });
 }
 
 export default {
