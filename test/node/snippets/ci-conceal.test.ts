@@ -73,7 +73,7 @@ describe("ci/claimcheck-redeem.sh", () => {
       expect(result.status).toBe(5);
       const stdout = `${VALUES.STRIPE_KEY}\n${VALUES.DB_PASSWORD}\npin 1234\n`;
       // Each value's filter in turn: what the chain of copies gives.
-      const once = (text: string) => Object.values(VALUES).reduce((acc, value) => concealReference(acc, value).text, Buffer.from(text));
+      const once = (text: string) => Object.values(VALUES).reduce<Buffer>((acc, value) => concealReference(acc, value).text, Buffer.from(text));
       expect(result.stdout.toString()).toBe(once(stdout).toString());
       expect(result.stdout.toString()).toBe(`${CONCEAL_MASK}\n${CONCEAL_MASK}\npin 1234\n`);
       expect(result.stderr.toString()).toBe(

@@ -11,6 +11,7 @@ import { redeemReportRoutes } from "../../../src/http/redeem-report";
 import { createSecretServerClient, type SecretReader } from "../../../src/secret-server";
 import { mintTicket, newTicket, ticketStoreFor } from "../../../src/tickets/mint-ticket";
 import { hashTicket } from "../../../src/tickets/ticket-format";
+import { PUBLIC_URL } from "../auth/sign-in-driver";
 import { standIn } from "../secret-server/stand-in";
 import { deliverSessionAudit } from "../tickets/audit-delivery";
 
@@ -146,7 +147,7 @@ describe("POST /redeem/report", () => {
 
   it("is mounted on the Worker, behind a small body limit", async () => {
     const ticket = await redeemed();
-    const url = `${env.PUBLIC_URL}/redeem/report`;
+    const url = `${PUBLIC_URL}/redeem/report`;
     const big = await exports.default.fetch(url, { method: "POST", headers: { Authorization: `Bearer ${ticket}` }, body: JSON.stringify({ count: 1, pad: "x".repeat(1024) }) });
     expect(big.status).toBe(413);
     const res = await exports.default.fetch(url, { method: "POST", headers: { Authorization: `Bearer ${ticket}` }, body: JSON.stringify({ count: 2 }) });
