@@ -20,6 +20,7 @@ import { logEvent } from "../log";
 import { bindBrowser, browserBindingOf } from "../pages/browser-binding";
 import { errorPage } from "../pages/layout";
 import { finishPageSignIn } from "../pages/page-sign-in";
+import { rulesFor } from "../policy/access-policy";
 import { redirectTo } from "../pages/redirect";
 import { clientDocumentPage, ClientDocumentRefused } from "./client-metadata/document-refusal";
 import { documentRefusalOf, explainDocumentFailure, refuseUnusableDocument } from "./client-metadata/document-gate";
@@ -52,7 +53,7 @@ async function showConsent(c: SignInContext, config: Config, authRequest: AuthRe
   const client = await c.env.OAUTH_PROVIDER.describeConsent(authRequest);
   const browser = await bindBrowser(c, config.publicUrl);
   const handle = await holdSignInState(c.env, { kind: "consent", authRequest, identity, browser: browser.digest }, CONSENT_TTL_MS);
-  const page = consentPage({ identity, client, handle });
+  const page = consentPage({ identity, client, handle, rules: rulesFor(config.accessPolicy, identity) });
   page.headers.append("Set-Cookie", browser.setCookie);
   return page;
 }

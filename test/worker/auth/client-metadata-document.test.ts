@@ -163,9 +163,11 @@ describe("the clients that publish documents today, with the redirect URIs they 
     ["Visual Studio Code", VS_CODE, "http://127.0.0.1:33418/", "vscode.dev"],
   ])("%s (%s) signs in with %s, named by its publisher's domain", async (name, clientId, redirectUri, domain) => {
     const { consent, tokens } = await signInAs({ clientId, redirectUri });
-    expect(consent).toContain(name);
-    expect(consent).toContain(`Published by <strong>${domain}</strong>`);
+    expect(consent).toContain(`Allow <em>${name}</em> to use claimcheck as you?`);
+    expect(consent).toContain(`Published by <strong>${domain}</strong>.<br>Website: <code>${REAL_CLIENTS[clientId]!.client_uri}</code>`);
+    expect(consent).toContain(`<dt>Access sent to</dt><dd><code>${redirectUri}</code></dd>`);
     expect(consent).not.toContain("Unverified");
+    expect(consent).not.toContain("a name it gave itself");
     expect(tokens.status).toBe(200);
     const { access_token } = (await tokens.json()) as Tokens;
     expect((await callTool(access_token, "whoami")).message?.result?.structuredContent?.email).toBe("dev@corp.example");

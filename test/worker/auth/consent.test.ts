@@ -37,12 +37,41 @@ describe("the consent page", () => {
     expect(page.status).toBe(200);
     expect(html).toContain("claimcheck");
     expect(html).toContain("Signed in as Dev Eloper (dev@corp.example)");
-    expect(html).toContain("Allow <em>Claude Code</em> to use claimcheck as you?");
-    expect(html).toContain("<code>127.0.0.1</code>");
+    expect(html).toContain("Allow <em>Claude Code</em> (a name it gave itself) to use claimcheck as you?");
+    expect(html).toContain(`<code>${CLIENT_REDIRECT}</code>`);
     expect(html).toContain("Access goes to an application on this computer.");
     expect(html).toContain("its name is not verified");
     expect(html).toContain("never shown to the model");
     expect(html).toMatch(/<button type="submit" name="decision" value="deny">Deny<\/button>\s*<button type="submit" name="decision" value="approve"/);
+  });
+
+  it("shows the full redirect origin, port included, and path, but not the query", async () => {
+    const clientId = await registerClient({ redirect_uris: ["http://127.0.0.1:53112/oauth/callback?session=abc"] });
+    const browser = new Browser();
+    const page = await signIn(browser, authorizeUrl(clientId, (await pkcePair()).challenge, { redirect_uri: "http://127.0.0.1:53112/oauth/callback?session=abc" }));
+    const html = await page.text();
+    expect(html).toContain("<dt>Access sent to</dt><dd><code>http://127.0.0.1:53112/oauth/callback</code></dd>");
+    expect(html).not.toContain("session=abc");
+  });
+
+  it("lists the secrets the signed-in user's policy allows, read and write apart", async () => {
+    const { html } = await consentFor(await registerClient());
+    expect(html).toContain(
+      "<dt>Your secrets</dt><dd>Read: <code>db/**</code>, <code>Payments/**</code>, <code>Certs/**</code>, <code>Ops/**</code><br>Write: <code>Payments/agents/**</code></dd>",
+    );
+    expect(html).toContain("create secrets, rotate passwords and store values");
+  });
+
+  it("says so when the policy allows the user nothing, and does not offer writing", async () => {
+    const { html } = await consentFor(await registerClient(), { sub: "someone-else", email: "nobody@corp.example" });
+    expect(html).toContain("None: your access policy allows you no secrets today.");
+    expect(html).not.toContain("create secrets, rotate passwords");
+  });
+
+  it("tells a user whose address the IdP did not verify that email rules do not apply to them", async () => {
+    const { html } = await consentFor(await registerClient(), { scenario: "email_verified_missing" });
+    expect(html).toContain("rules that name people by email do not apply to you");
+    expect(html).toContain("None: your access policy allows you no secrets today.");
   });
 
   it("escapes a hostile client name", async () => {
