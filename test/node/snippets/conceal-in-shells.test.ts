@@ -70,6 +70,8 @@ describe.each(REAL_SHELLS)("%s", (shell) => {
     expect(run.stderr.toString("latin1")).toBe(Buffer.concat([expectedErr.text, Buffer.from(summary(count))]).toString("latin1"));
     expect(run.stdout.toString()).not.toContain(VALUE);
     expect(run.status).toBe(0);
+    // The temporary directory (status and counts) is gone: only the script and the awk pin remain.
+    expect(readdirSync(dir.path).filter((entry) => entry.startsWith("tmp."))).toEqual([]);
     const reports = stub.reports().filter((report) => report.ticket === ticket);
     expect(reports).toEqual([{ ticket, body: `{"count":${count}}`, contentType: "application/json" }]);
   });

@@ -27,7 +27,9 @@ export async function runScript(
   await writeFile(file, `${script}\n`);
   const [program, ...args] = shellInvocation(shell);
   const path = `${await awkFirst(dir)}${process.env.PATH ?? "/usr/bin:/bin"}`;
-  const env = { PATH: path, HOME: dir, LANG: "C.UTF-8", XDG_CONFIG_HOME: dir, XDG_DATA_HOME: dir, ...options.env };
+  // TMPDIR: the snippet's own temporary directory (mktemp) is made in the work folder, so a test
+  // can see it removed, and one left behind by a cancelled fish goes with the folder.
+  const env = { PATH: path, HOME: dir, TMPDIR: dir, LANG: "C.UTF-8", XDG_CONFIG_HOME: dir, XDG_DATA_HOME: dir, ...options.env };
   const started = performance.now();
   const child = spawn(program, [...args, file], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
   const out: Buffer[] = [];
