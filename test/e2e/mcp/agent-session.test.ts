@@ -91,9 +91,9 @@ describe("an agent signs in with the MCP SDK", () => {
     });
   });
 
-  it("lists the four tools, with annotations and an output schema for the secret tool", async () => {
+  it("lists the seven tools, with annotations and an output schema for the secret tool", async () => {
     const { tools } = await alice.client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(["get_secret_environment_variable", "revoke_tickets", "search_secrets", "whoami"]);
+    expect(tools.map((t) => t.name).sort()).toEqual(["create_secret", "get_secret_environment_variable", "revoke_tickets", "rotate_secret", "search_secrets", "set_secret_field", "whoami"]);
     const secretTool = tools.find((t) => t.name === "get_secret_environment_variable");
     expect(secretTool?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false });
     expect(secretTool?.outputSchema?.properties).toHaveProperty("script");
