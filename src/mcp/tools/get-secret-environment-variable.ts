@@ -17,33 +17,21 @@ import { hashTicket, ticketIdOf } from "../../tickets/ticket-format";
 import { currentGrant } from "../caller";
 import { chooseField } from "../choose-field";
 import { findAllowedSecret, parseSecretRef } from "../secret-access";
+import { CommentInput, FieldInput, SecretPathInput } from "../tool-inputs";
 import { asToolResult } from "../tool-result";
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
 const Input = z.object({
-  secret_path: z
-    .string()
-    .min(1)
-    .max(512)
-    .describe("The secret: its folder path and name in Secret Server, like `db/prod` or `Payments/EU/stripe`, or its numeric id"),
+  secret_path: SecretPathInput,
   shell: z.enum(SHELLS).describe("The shell that will run the script"),
-  field: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/)
-    .optional()
-    .describe("The field's slug (e.g. `password`, `username`); default: the password field, or the only field"),
+  field: FieldInput,
   variable_name: z
     .string()
     .regex(VARIABLE_NAME)
     .optional()
     .describe("Name of the environment variable to set; default derived from secret and field, e.g. `PROD_PASSWORD`"),
-  comment: z
-    .string()
-    .min(1)
-    .max(500)
-    .optional()
-    .describe("Why you need the secret; required for secrets that require a comment (recorded in Secret Server's audit)"),
+  comment: CommentInput.describe("Why you need the secret; required for secrets that require a comment (recorded in Secret Server's audit)"),
   command: z
     .string()
     .min(1)

@@ -12,16 +12,13 @@ import { secretServerClientFor } from "../../secret-server";
 import { currentGrant } from "../caller";
 import { chooseField } from "../choose-field";
 import { findAllowedSecret, parseSecretRef } from "../secret-access";
+import { CommentInput, FieldInput, SecretPathInput } from "../tool-inputs";
 import { asToolResult } from "../tool-result";
 
 const Input = z.object({
-  secret_path: z.string().min(1).max(512).describe("The secret: its folder path and name, or its numeric id"),
-  field: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/)
-    .optional()
-    .describe("The field's slug; default: the password field"),
-  comment: z.string().min(1).max(500).optional().describe("Why; required for secrets that require a comment"),
+  secret_path: SecretPathInput,
+  field: FieldInput.describe("The field's slug; default: the password field"),
+  comment: CommentInput,
 });
 
 const Output = z.object({

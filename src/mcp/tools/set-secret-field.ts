@@ -9,18 +9,15 @@ import { currentGrant } from "../caller";
 import { chooseField } from "../choose-field";
 import { depositInstructions, depositScript, DepositShell, DepositSource } from "../deposit-script";
 import { findAllowedSecret, parseSecretRef } from "../secret-access";
+import { CommentInput, FieldInput, SecretPathInput } from "../tool-inputs";
 import { asToolResult } from "../tool-result";
 
 const Input = z.object({
-  secret_path: z.string().min(1).max(512).describe("The secret: its folder path and name, like `Payments/agents/ci-bot`, or its numeric id"),
-  field: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/)
-    .optional()
-    .describe("The field's slug; default: the password field, or the only field"),
+  secret_path: SecretPathInput,
+  field: FieldInput,
   shell: DepositShell,
   source: DepositSource,
-  comment: z.string().min(1).max(500).optional().describe("Why; required for secrets that require a comment (recorded in Secret Server's audit)"),
+  comment: CommentInput,
 });
 
 const Output = z.object({
