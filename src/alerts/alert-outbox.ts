@@ -6,7 +6,7 @@
 // Failed attempts are retried with backoff and jitter for 24 h (alert-schedule.ts); then the alert
 // is dropped and the drop audited as `alert_dropped`, so a receiver's silence is itself on record.
 import { DurableObject } from "cloudflare:workers";
-import { recordAudit, type AuditEvent } from "../audit/audit-log";
+import { writeAuditRows, type AuditEvent } from "../audit/audit-rows";
 import { loadConfig } from "../config";
 import { logEvent } from "../log";
 import { Alert } from "./alert";
@@ -132,7 +132,8 @@ export class AlertOutbox extends DurableObject<Env> {
       detail: { alert_id: alert.id, alert_event: alert.event, attempts: failures },
     };
     try {
-      await recordAudit(this.env.DB, event);
+      // Written without alerting on it: an alert about the webhook failing would fail the same way.
+      await writeAuditRows(this.env.DB, [event]);
     } catch {
       logEvent("error", "alert drop not audited; kept for the next run", { event: "alert_dropped", outcome: failure });
       return;

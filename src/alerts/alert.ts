@@ -3,7 +3,7 @@
 // so every attempt sends the same facts under the same `id` (the receiver de-duplicates on it).
 // Like the row: ids, names and the short ticket id, never a value, a ticket or a token.
 import { z } from "zod";
-import type { AuditEvent } from "../audit/audit-log";
+import type { AuditEvent } from "../audit/audit-rows";
 import { auditEventPath, ticketLifePath } from "../audit/view/audit-links";
 
 export const Alert = z.object({

@@ -3,7 +3,7 @@
 // `cloudflare:workers`, so every writer of audit rows (redemption, revocation, CI, the TicketStore's
 // outbox, sign-in) alerts without passing anything new around.
 import { env, waitUntil } from "cloudflare:workers";
-import type { AuditEvent, AuditEventName, OnceEvent } from "../audit/audit-log";
+import type { AuditEvent, AuditEventName, OnceEvent, WrittenRow } from "../audit/audit-rows";
 import { loadConfig, type Config } from "../config";
 import { logEvent } from "../log";
 import { alertOf, type WrittenEvent } from "./alert";
@@ -33,8 +33,6 @@ export async function queueAlerts(written: WrittenEvent[]): Promise<void> {
   await alertOutboxFor(env).enqueue(due.map((w) => alertOf(w, config.publicUrl)));
 }
 
-/** What `INSERT … RETURNING id, at` answers per row (nothing for a row INSERT_ONCE skipped). */
-export type WrittenRow = { id: number; at: string };
 
 /** Pairs each event with the row D1 wrote for it; skipped rows are left out. */
 function writtenOf(events: AuditEvent[], results: D1Result<WrittenRow>[]): WrittenEvent[] {
