@@ -16,17 +16,21 @@ export const MCP_SERVER_NAME = "claimcheck";
 
 export function agentConnections(mcpUrl: string): AgentConnection[] {
   const code = (text: string) => ({ code: text });
-  const label = (text: string) => ({ label: text });
   return [
     {
       agent: "Claude Code",
       setup: [code(`claude mcp add --transport http ${MCP_SERVER_NAME} ${mcpUrl}`)],
-      signIn: [code("/mcp"), " in a session to sign in"],
+      signIn: [code(`claude mcp login ${MCP_SERVER_NAME}`), " in a terminal, or ", code("/mcp"), " in a session"],
     },
     {
       agent: "Codex",
       setup: [code(`codex mcp add ${MCP_SERVER_NAME} --url ${mcpUrl}`)],
-      signIn: [code(`codex mcp login ${MCP_SERVER_NAME}`)],
+      signIn: [
+        code(`codex mcp login ${MCP_SERVER_NAME}`),
+        " (the add starts it the first time; add ",
+        code("--oauth-client-registration dcr"),
+        " where metadata documents cannot be fetched)",
+      ],
     },
     {
       agent: "Cursor",
@@ -37,15 +41,23 @@ export function agentConnections(mcpUrl: string): AgentConnection[] {
       setup: [code(".vscode/mcp.json"), ": ", code(JSON.stringify({ servers: { [MCP_SERVER_NAME]: { type: "http", url: mcpUrl } } }))],
     },
     {
-      agent: "MCP Inspector",
-      setup: [code("npx @modelcontextprotocol/inspector")],
-      signIn: [
-        "Transport ", label("Streamable HTTP"), ", URL ", code(mcpUrl), ", ",
-        label("Open Auth Settings"), " → ", label("Quick OAuth Flow"),
+      agent: "MCP Inspector 2.x",
+      setup: [code(`npx @modelcontextprotocol/inspector --cli ${mcpUrl} --transport http --method tools/list`)],
+      signIn: ["on first use; without a TTY set ", code("MCP_AUTO_OPEN_ENABLED=true"), " and open the URL it prints"],
+    },
+    {
+      agent: "Stdio-only clients",
+      setup: [
+        "through mcp-remote: ",
+        code(JSON.stringify({ mcpServers: { [MCP_SERVER_NAME]: { command: "npx", args: ["-y", "mcp-remote@0.15.1", mcpUrl] } } })),
       ],
+      signIn: ["open the URL mcp-remote prints (it opens a browser itself where it can)"],
     },
   ];
 }
+
+/** When an agent needs no sign-in step of its own: it asks when it first connects. */
+export const SIGN_IN_ON_CONNECT = "when it first connects";
 
 /** As Markdown inline text: code in backticks, app labels in italics. */
 export function phrasesAsMarkdown(phrases: readonly Phrase[]): string {

@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { agentConnections, agentConnectionsText, phrasesAsMarkdown } from "../../../dev/stack/agent-connections.ts";
+import { agentConnections, agentConnectionsText, phrasesAsMarkdown, SIGN_IN_ON_CONNECT } from "../../../dev/stack/agent-connections.ts";
 import { PROJECT_ROOT } from "../../../dev/stack/wrangler-dev.ts";
 
 const README_MCP_URL = "http://127.0.0.1:8787/mcp";
@@ -18,10 +18,10 @@ async function connectYourAgentSection(): Promise<string> {
 describe("agent connection commands", () => {
   it("are the rows of README's table, one per agent and no other", async () => {
     const section = await connectYourAgentSection();
-    const table = section.slice(section.indexOf("| Agent |"));
+    const table = section.slice(section.indexOf("| Agent | Add the server | Sign in |"));
     const rows = table.split("\n\n")[0]!.split("\n").slice(2);
     const expected = agentConnections(README_MCP_URL).map(
-      (c) => `| ${c.agent} | ${phrasesAsMarkdown(c.setup)}${c.signIn ? `, then ${phrasesAsMarkdown(c.signIn)}` : ""} |`,
+      (c) => `| ${c.agent} | ${phrasesAsMarkdown(c.setup)} | ${c.signIn ? phrasesAsMarkdown(c.signIn) : SIGN_IN_ON_CONNECT} |`,
     );
     expect(rows).toEqual(expected);
   });
@@ -29,9 +29,9 @@ describe("agent connection commands", () => {
   it("print every command whole, on its own line, with the stack's URL", () => {
     const url = "http://127.0.0.1:18787/mcp";
     const lines = agentConnectionsText(url).split("\n");
-    expect(lines).toContain("  Claude Code        claude mcp add --transport http claimcheck http://127.0.0.1:18787/mcp");
-    expect(lines).toContain("                     then codex mcp login claimcheck");
+    expect(lines).toContain("  Claude Code         claude mcp add --transport http claimcheck http://127.0.0.1:18787/mcp");
+    expect(lines.some((l) => l.startsWith(`${" ".repeat(22)}then codex mcp login claimcheck`))).toBe(true);
     expect(lines.some((l) => l.endsWith(`.vscode/mcp.json: {"servers":{"claimcheck":{"type":"http","url":"${url}"}}}`))).toBe(true);
-    expect(lines.filter((l) => !l.startsWith("   "))).toHaveLength(5);
+    expect(lines.filter((l) => !l.startsWith("   "))).toHaveLength(6);
   });
 });

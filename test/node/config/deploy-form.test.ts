@@ -22,6 +22,17 @@ function configError(settings: Record<string, string>): ClaimcheckError {
   throw new Error("the settings were accepted");
 }
 
+describe(".dev.vars.example as documentation", () => {
+  it("names every setting of README's configuration table (commented out where optional)", () => {
+    const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
+    const table = readme.slice(readme.indexOf("## Configuration"), readme.indexOf("## Policy"));
+    const settings = [...table.matchAll(/^\| `([A-Z][A-Z0-9_]*)` \|/gm)].map((m) => m[1]!);
+    const example = readFileSync(new URL("../../../.dev.vars.example", import.meta.url), "utf8");
+    expect(settings.length).toBeGreaterThan(20);
+    expect(settings.filter((name) => !new RegExp(`^(# )?${name}=`, "m").test(example))).toEqual([]);
+  });
+});
+
 describe(".dev.vars.example as the Deploy button's form", () => {
   it("offers the required settings, and nothing that could name a real person or system", () => {
     expect(Object.keys(deployFormDefaults()).sort()).toEqual(
