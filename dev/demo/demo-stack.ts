@@ -3,6 +3,7 @@
 import { WEBHOOK_PATH } from "../alert-receiver/server.ts";
 import { startLocalStack, stopAll } from "../stack/local-stack.ts";
 import type { LocalStack, Stoppable } from "../stack/local-stack.ts";
+import { runningStackStateDir } from "../stack/running-stack.ts";
 import { answersOk } from "../stack/service.ts";
 import type { StackSettings } from "../stack/stack-settings.ts";
 
@@ -18,7 +19,8 @@ export async function runningStack(settings: StackSettings): Promise<DemoStack |
     oidcIssuer: `http://127.0.0.1:${settings.ports.oidc}`,
     secretServerUrl: `http://127.0.0.1:${settings.ports.secretServer}`,
     alertReceiverUrl: `http://127.0.0.1:${settings.ports.alertReceiver}${WEBHOOK_PATH}`,
-    stateDir: settings.stateDir,
+    // The folder that `npm start` recorded, which may not be this terminal's CLAIMCHECK_STATE_DIR.
+    stateDir: runningStackStateDir(settings.ports.worker, settings.publicUrl) ?? settings.stateDir,
     close: async () => {},
   };
 }

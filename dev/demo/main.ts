@@ -75,11 +75,20 @@ async function replay(answer: SnippetAnswer): Promise<void> {
   say("The ticket worked once. The second use was refused, and recorded as a replay: the ticket leaked.");
 }
 
+/** What to pass when the audit rows are not where the demo looked: the exact variable and folder. */
+function wrongStateDir(stateDir: string): string {
+  return `the audit trail is not in ${stateDir}, so the running Worker keeps its state elsewhere. Run the demo with the folder \`npm start\` printed as "Local state", e.g. CLAIMCHECK_STATE_DIR=<that folder> npm run demo (and the same PUBLIC_URL and ports).`;
+}
+
 async function showAudit(stack: DemoStack, ticketId: string): Promise<void> {
   const sql = `SELECT at, event, outcome, email, secret_path, field, ticket_id FROM audit_events WHERE ticket_id = '${ticketId}' ORDER BY id`;
   say(`$ ${localD1Command(stack.stateDir, sql).map((a) => (a.includes(" ") ? `"${a}"` : a)).join(" ")}`);
-  const rows = await queryLocalD1(stack.stateDir, sql);
-  if (rows.length === 0) throw new Error(`no audit rows for ticket ${ticketId} in ${stack.stateDir}: is CLAIMCHECK_STATE_DIR the one npm start uses?`);
+  const rows = await queryLocalD1(stack.stateDir, sql).catch((err: unknown) => {
+    // Not the state folder of the running Worker (a stack started by hand, with another folder).
+    if (String(err).includes("no such table")) throw new Error(wrongStateDir(stack.stateDir));
+    throw err;
+  });
+  if (rows.length === 0) throw new Error(wrongStateDir(stack.stateDir));
   table(rows, ["at", "event", "outcome", "email", "secret_path", "field", "ticket_id"]);
   say("Ids, names and hashes only: never a value, never a ticket.");
 }

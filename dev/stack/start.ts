@@ -6,6 +6,7 @@ import { killAllChildren } from "./child-process.ts";
 import { startLocalStack, stopAll } from "./local-stack.ts";
 import type { LocalStack, Stoppable } from "./local-stack.ts";
 import { PortInUseError } from "./ports.ts";
+import { recordRunningStack } from "./running-stack.ts";
 import { stackSettings } from "./stack-settings.ts";
 import type { StackSettings } from "./stack-settings.ts";
 
@@ -53,6 +54,9 @@ try {
   const settings = stackSettings(process.env);
   console.log("Starting the Secret Server stand-in, the OpenID provider, then the Worker (D1 migrations first)...");
   const stack = await startLocalStack(settings, running, { echo: true });
+  // `npm run demo` in another terminal finds this stack's state folder here (running-stack.ts).
+  const forget = recordRunningStack(settings.ports.worker, stack);
+  running.push({ name: "running-stack record", close: async () => forget() });
   console.log(readyMessage(stack, settings));
 } catch (err) {
   const message = err instanceof PortInUseError || err instanceof TypeError ? err.message : String(err);
