@@ -8,10 +8,11 @@
 // The grant's refresh tokens live at most REFRESH_TOKEN_TTL_SECONDS from sign-in (fixed, not
 // sliding), so the ledger is deleted by its alarm a little after that.
 import { DurableObject } from "cloudflare:workers";
+import { REFRESH_TOKEN_TTL_SECONDS } from "../front-door";
 import { EMPTY_LEDGER, presentToken, recordIssue, type GrantOwner, type LedgerState, type ReplayReason, type Verdict } from "./refresh-reuse";
 
-/** A grant's refresh tokens stop working 12 h after sign-in; the ledger outlives them by an hour. */
-const LEDGER_LIFETIME_MS = (12 + 1) * 60 * 60 * 1000;
+/** A grant's refresh tokens stop working REFRESH_TOKEN_TTL_SECONDS after sign-in; the ledger outlives them by an hour. */
+const LEDGER_LIFETIME_MS = REFRESH_TOKEN_TTL_SECONDS * 1000 + 60 * 60 * 1000;
 
 const STATE_KEY = "ledger";
 
