@@ -64,6 +64,7 @@ export async function mintTicket(
     fields: req.fields,
     subject: req.who.sub,
     email: req.who.email,
+    emailVerified: req.who.emailVerified ?? false,
     groups: [...req.who.groups],
     clientId: req.clientId,
     session: req.session,

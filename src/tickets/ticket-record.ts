@@ -20,6 +20,11 @@ export const TicketRecord = z.object({
   fields: z.array(z.string().min(1)).min(1).max(16),
   subject: z.string().min(1),
   email: z.string().optional(),
+  /**
+   * Whether the IdP vouched for the email at sign-in: email rules apply at redemption only then.
+   * Records written before this field existed read false (deny by default).
+   */
+  emailVerified: z.boolean().default(false),
   /** Groups at mint time: the policy is evaluated again at redemption against these. */
   groups: z.array(z.string()).default([]),
   clientId: z.string().min(1),

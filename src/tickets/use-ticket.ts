@@ -100,7 +100,7 @@ export async function useTicket<T>(env: Env, deps: Deps, presented: string, use:
 
   const { record } = begun;
   const about = { ...describeTicket(record, ticketId), ...context };
-  const who = { sub: record.subject, email: record.email, groups: record.groups };
+  const who = { sub: record.subject, email: record.email, emailVerified: record.emailVerified, groups: record.groups };
   let result: T;
   try {
     // The policy may have changed since the ticket was minted: check again, approval included (a

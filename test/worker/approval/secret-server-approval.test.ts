@@ -17,7 +17,7 @@ import { deliverSessionAudit } from "../tickets/audit-delivery";
 
 const ss = standIn("approval-workflow");
 const SIGN_OFF = { value: "L3dger-S1gn-0ff!" }; // seed.json, secret 19 \db\sign-off
-const who = { sub: "dev-sub", email: "dev@corp.example", groups: [] };
+const who = { sub: "dev-sub", email: "dev@corp.example", emailVerified: true, groups: [] };
 const policy = AccessPolicy.parse([{ emails: ["dev@corp.example"], paths: ["db/**"] }]);
 
 type Listed = { secretAccessRequestId: number; requestComment: string; status: string };

@@ -13,7 +13,7 @@ import { mintTicket, newTicket, ticketStoreFor } from "../../../src/tickets/mint
 import { deliverSessionAudit } from "../tickets/audit-delivery";
 
 // dev@corp.example may write Payments/agents/** (vitest.config.ts), and read db/**.
-const dev = { sub: "corp|user:42", email: "dev@corp.example", groups: [] };
+const dev = { sub: "corp|user:42", email: "dev@corp.example", emailVerified: true, groups: [] };
 const TARGET = { id: 31, path: "Payments/agents/ci-bot", requiresComment: false, checkOutEnabled: false };
 const TRICKY = `it's "quoted" $HOME \`id\` 100% !x ünï 🔑\n second line\t`;
 
@@ -43,8 +43,8 @@ beforeEach(() => {
   session = `deposit-${crypto.randomUUID()}`;
 });
 
-function mintDeposit(trimTrailingNewline: boolean, secret = TARGET) {
-  return mintTicket(env, newTicket(env, session), { session, secret, fields: ["password"], who: dev, clientId: "client-d", ttlSeconds: 60, deposit: { trimTrailingNewline } });
+function mintDeposit(trimTrailingNewline: boolean, secret = TARGET, who = dev) {
+  return mintTicket(env, newTicket(env, session), { session, secret, fields: ["password"], who, clientId: "client-d", ttlSeconds: 60, deposit: { trimTrailingNewline } });
 }
 
 function body(ticket: string, value: string | Uint8Array): Uint8Array {
@@ -138,6 +138,12 @@ describe("POST /deposit", () => {
 
   it("checks the write rule again at deposit: read permission is not enough", async () => {
     const { ticket } = await mintDeposit(false, { ...TARGET, path: "db/prod" }); // dev may read db/**, not write it
+    expect((await deposit(ticket, "value")).status).toBe(403);
+    expect(writes).toEqual([]);
+  });
+
+  it("an email rule allows the use only when the IdP verified the owner's email", async () => {
+    const { ticket } = await mintDeposit(false, TARGET, { ...dev, emailVerified: false });
     expect((await deposit(ticket, "value")).status).toBe(403);
     expect(writes).toEqual([]);
   });

@@ -29,7 +29,7 @@ it("leaves no expired ticket behind and every session's storage returns to zero"
       for (let n = 0; n < TICKETS_PER_SESSION; n++) {
         const hash = await hashTicket(createTicket(id.toString()));
         const record: TicketRecord = {
-          kind: "claim", trimTrailingNewline: false, secretId: 11, secretPath: "db/prod", requiresComment: false, checkOutEnabled: false, fields: ["password"],
+          kind: "claim", trimTrailingNewline: false, emailVerified: false, secretId: 11, secretPath: "db/prod", requiresComment: false, checkOutEnabled: false, fields: ["password"],
           subject: "soak", groups: [], clientId: "soak", session, createdAt: Date.now(), expiresAt: Date.now() + LIFETIME_MS,
         };
         const about = describeTicket(record, ticketIdOf(hash));

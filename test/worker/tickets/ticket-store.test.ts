@@ -17,6 +17,7 @@ function record(overrides: Partial<TicketRecord> = {}): TicketRecord {
   return {
     kind: "claim",
     trimTrailingNewline: false,
+    emailVerified: true,
     secretId: 7,
     secretPath: "db/prod",
     requiresComment: false,
