@@ -410,13 +410,14 @@ export class TicketStore extends DurableObject<Env> {
   }
 
   /**
-   * Points the alarm at now while audit events wait for delivery, else at the earliest purge
+   * Points the alarm at the outbox's delivery while audit events wait, else at the earliest purge
    * time, or clears it when nothing is left.
    */
   private async armAlarm(): Promise<void> {
     const purgeAt = this.sql.exec<{ at: number | null }>("SELECT min(purge_at) AS at FROM tickets").one().at;
-    const pending = this.outbox.pending;
-    const next = pending ? Date.now() : purgeAt;
+    const deliveryAt = this.outbox.deliveryDue(Date.now());
+    const pending = deliveryAt !== null;
+    const next = deliveryAt ?? purgeAt;
     if (next === null) {
       await this.ctx.storage.deleteAlarm();
       return;

@@ -13,7 +13,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { DEFAULT_ALICE_PASSWORD, DEFAULT_BOB_PASSWORD } from "../../../dev/oidc-provider/demo-users.ts";
-import { readAuditRows, type AuditRow } from "../support/audit-rows.ts";
+import { settledAuditRows, type AuditRow } from "../support/audit-rows.ts";
 import { findLeaks, type Haystack } from "../support/leak-scan.ts";
 import { signInToMcp, type SignedIn } from "../support/mcp-sign-in.ts";
 import { startMcpStack, type McpStack } from "../support/mcp-stack.ts";
@@ -332,7 +332,7 @@ describe("what the run left behind", () => {
 
   beforeAll(async () => {
     await alice.client.close(); // ends the open streams, so every transcript body is complete
-    rows = await readAuditRows(stack.worker.persistTo);
+    rows = await settledAuditRows(stack.worker.persistTo);
     const exchanges = await transcript.exchanges();
     haystacks = [
       ...exchanges.map((e, i) => ({ source: `MCP transcript #${i} ${e.method} ${e.url}`, text: JSON.stringify(e) })),

@@ -9,7 +9,7 @@ import { startWranglerDev, type WranglerDev } from "../../../dev/stack/wrangler-
 import { startCiIssuer, type CiIssuerServer } from "../../fixtures/ci-issuer/ci-issuer.ts";
 import { GITHUB_JOB, GITLAB_JOB } from "../../fixtures/ci-issuer/jobs.ts";
 import { ACTION_SCRIPT, expectMaskedFirstAndNeverShown, expectNeverShown, parseGithubFile, runScript, SH_SCRIPT } from "../../node/ci/ci-scripts.ts";
-import { readAuditRows } from "../support/audit-rows.ts";
+import { readAuditRows, settledAuditRows } from "../support/audit-rows.ts";
 
 // The CI client scripts for real against the local stack: the Worker under `wrangler dev` with
 // CI_TRUST naming the local CI issuer, the Secret Server stand-in, and the issuer playing GitHub's
@@ -93,7 +93,7 @@ describe("the GitHub Action's script", () => {
     expect(parseGithubFile(await readFile(githubEnv, "utf8"))).toEqual(values);
     expectNeverShown({ code: 0, stdout: worker.logs(), stderr: "" }, Object.values(values));
 
-    const rows = (await readAuditRows(worker.persistTo)).filter((r) => r.client_id === issuer.issuerUrl("github"));
+    const rows = (await settledAuditRows(worker.persistTo)).filter((r) => r.client_id === issuer.issuerUrl("github"));
     expect(rows.map((r) => [r.event, r.outcome, r.secret_path])).toEqual([
       ["redeem", "ok", "Payments/stripe"],
       ["redeem", "ok", "db/tricky"],

@@ -3,7 +3,7 @@
 // restarts included) and the audit rows. The leak scan at the end of each fault file searches all
 // of it for seeded values, the Worker's credentials, and tickets anywhere but where they were
 // handed out.
-import { readAuditRows, type AuditRow } from "../support/audit-rows.ts";
+import { settledAuditRows, type AuditRow } from "../support/audit-rows.ts";
 import { findLeaks, type Haystack, type Leak } from "../support/leak-scan.ts";
 import type { McpStack } from "../support/mcp-stack.ts";
 import { ticketsIn } from "../support/secret-tool.ts";
@@ -50,7 +50,7 @@ export function createRunEvidence(): RunEvidence {
     },
     async collect({ stack, transcript, client }) {
       await client.close();
-      const rows = await readAuditRows(stack.worker.persistTo);
+      const rows = await settledAuditRows(stack.worker.persistTo);
       return { rows, haystacks: haystacks({ stack, exchanges: await transcript.exchanges(), rows }) };
     },
   };

@@ -9,7 +9,7 @@ import { DEFAULT_ALICE_PASSWORD, DEFAULT_BOB_PASSWORD } from "../../../dev/oidc-
 import { formData, formWithButton } from "../harness/html-forms.ts";
 import { FlowStuckError, HttpBrowser, submitForm } from "../harness/http-browser.ts";
 import { fillLoginForm } from "../harness/page-handlers.ts";
-import { readAuditRows, type AuditRow } from "../support/audit-rows.ts";
+import { settledAuditRows, type AuditRow } from "../support/audit-rows.ts";
 import { idpAccessToken } from "../support/idp-access-token.ts";
 import { findLeaks, type Haystack } from "../support/leak-scan.ts";
 import { signInToMcp, startAuthorization, type SignedIn } from "../support/mcp-sign-in.ts";
@@ -307,7 +307,7 @@ describe("what the run left behind", () => {
 
   beforeAll(async () => {
     await alice.client.close(); // ends the open streams, so every transcript body is complete
-    rows = await readAuditRows(stack.worker.persistTo);
+    rows = await settledAuditRows(stack.worker.persistTo);
     exchanges = await transcript.exchanges();
     haystacks = [
       ...exchanges.map((e, i) => ({ source: `MCP transcript #${i} ${e.method} ${e.url}`, text: JSON.stringify(e) })),

@@ -35,7 +35,7 @@ async function present(ticket: string): Promise<string> {
 
 async function rowsOf(session: string, ticketId: string) {
   await deliverSessionAudit(session);
-  const { results } = await env.DB.prepare("SELECT event, outcome, subject, client_id, session FROM audit_events WHERE ticket_id = ? ORDER BY id")
+  const { results } = await env.DB.prepare("SELECT event, outcome, subject, client_id, session FROM audit_events WHERE ticket_id = ? ORDER BY at, id")
     .bind(ticketId)
     .all();
   return results;

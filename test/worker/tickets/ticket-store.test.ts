@@ -2,6 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { describeTicket, type OnceEvent } from "../../../src/audit/audit-log";
+import { AuditOutbox, DELIVERY_INTERVAL_MS } from "../../../src/audit/audit-outbox";
 import { createTicket, hashTicket, parseTicket, ticketIdOf } from "../../../src/tickets/ticket-format";
 import type { TicketRecord } from "../../../src/tickets/ticket-record";
 import { REPLAY_MEMORY_MS, type TicketStore } from "../../../src/tickets/ticket-store";
@@ -49,7 +50,7 @@ async function mintOne(overrides: Partial<TicketRecord> = {}) {
 }
 
 async function auditEvents(ticketId: string) {
-  const { results } = await env.DB.prepare("SELECT event, outcome FROM audit_events WHERE ticket_id = ? ORDER BY id").bind(ticketId).all();
+  const { results } = await env.DB.prepare("SELECT event, outcome FROM audit_events WHERE ticket_id = ? ORDER BY at, id").bind(ticketId).all();
   return results.map((r) => `${r.event}:${r.outcome}`);
 }
 
@@ -242,13 +243,36 @@ describe("audit outbox", () => {
       expect(await instance.completeRedemption(hash, redeemed)).toBe(true);
       const queued = state.storage.sql.exec<{ event: string }>("SELECT event FROM audit_outbox ORDER BY id").toArray();
       expect(queued.map((q) => JSON.parse(q.event).event).at(-1)).toBe("redeem"); // the mint may be delivered already
-      expect(await state.storage.getAlarm()).toBeLessThanOrEqual(Date.now()); // due now, not at the purge
+      // Due at once, or within one delivery interval when the mint's delivery just ran; not at the purge.
+      expect(await state.storage.getAlarm()).toBeLessThanOrEqual(Date.now() + DELIVERY_INTERVAL_MS);
     });
     await deliverAudit(stub); // the real alarm, due now, may win the race with the test's run of it
     expect(await auditEvents(ticketIdOf(hash))).toEqual(["mint:ok", "redeem:ok"]);
     await runInDurableObject(stub, async (_i, state) => {
       expect(await state.storage.getAlarm()).toBeGreaterThanOrEqual(Date.now() + REPLAY_MEMORY_MS); // back to the purge
     });
+  });
+
+  it("delivers the first event after a quiet spell at once, and a burst after it one interval later", async () => {
+    const { stub, hash, rec } = await mintOne();
+    await deliverAudit(stub);
+    // The outbox alone, in the store's storage: no real alarm takes part in this.
+    await runInDurableObject(stub, async (_i, state) => {
+      const outbox = new AuditOutbox(state.storage.sql);
+      expect(outbox.deliveryDue(Date.now())).toBeNull(); // nothing queued
+      outbox.add(audited("redeem", hash, rec));
+      const quiet = Date.now();
+      expect(outbox.deliveryDue(quiet)).toBe(quiet); // no delivery yet from this instance: at once
+      const started = Date.now();
+      await outbox.deliver(env.DB);
+      outbox.add(audited("value_printed", hash, rec));
+      const due = outbox.deliveryDue(started + 10)!;
+      expect(due).toBeGreaterThanOrEqual(started + DELIVERY_INTERVAL_MS); // the burst waits...
+      expect(due).toBeLessThanOrEqual(Date.now() + DELIVERY_INTERVAL_MS); // ...for one interval, no more
+      expect(outbox.deliveryDue(due + 5)).toBe(due + 5); // and once that has passed, at once again
+      await outbox.deliver(env.DB);
+    });
+    expect(await auditEvents(ticketIdOf(hash))).toEqual(["mint:ok", "redeem:ok", "value_printed:ok"]);
   });
 
   it("records the time of the redemption, not of the delivery", async () => {
