@@ -5,7 +5,7 @@
 import { csrfField } from "../pages/csrf";
 import type { BrowserSession } from "../pages/browser-session";
 import { escapeHtml, htmlPage, PRODUCT_NAME } from "../pages/layout";
-import type { ApprovalView } from "../tickets/ticket-store";
+import type { ApprovalView } from "../tickets/ticket-row";
 import { describeApprovers } from "./approval-rules";
 
 /** What the page says about the OAuth client, as far as claimcheck knows it. */

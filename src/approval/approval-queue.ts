@@ -4,7 +4,7 @@
 // canDecide as the approval page. The rows reach D1 from the session's outbox a moment after the
 // request is made, so a brand-new request shows up on the next reload.
 import type { Identity } from "../auth/identity";
-import type { ApprovalView } from "../tickets/ticket-store";
+import type { ApprovalView } from "../tickets/ticket-row";
 import { approvalPath } from "./approval-link";
 import { canDecide } from "./approval-routes";
 

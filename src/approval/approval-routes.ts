@@ -11,7 +11,7 @@ import { logEvent } from "../log";
 import { checkCsrf } from "../pages/csrf";
 import { errorPage } from "../pages/layout";
 import { requirePageSession } from "../pages/page-sign-in";
-import type { ApprovalView } from "../tickets/ticket-store";
+import type { ApprovalView } from "../tickets/ticket-row";
 import { approvalPath, APPROVALS_ROUTE, parseApprovalRef, type ApprovalRef } from "./approval-link";
 import { approvalPage, approvalRefusedPage, type ClientDescription } from "./approval-page";
 import { mayDecide } from "./approval-rules";

@@ -15,6 +15,7 @@ import { recordAudit, describeTicket, type AuditEvent, type OnceEvent } from "..
 import { AuditOutbox } from "../audit/audit-outbox";
 import { ticketIdOf } from "./ticket-format";
 import { TicketRecord, type NewTicketRecord, type TicketKind } from "./ticket-record";
+import { approvalOf, recordOf, refusalOf, viewOf, type ApprovalView, type RefusalReason, type Row } from "./ticket-row";
 
 /**
  * How long a redemption may hold a ticket while it fetches from Secret Server. Longer than the
@@ -42,11 +43,6 @@ const LAST_PLATFORM_RETRY = 5;
 /** When a delivery that outlived the platform's retries is tried again. */
 const DELIVERY_RETRY_MS = 5 * 60_000;
 
-/** How a ticket ended other than by redemption (`redeemed_at` marks that). */
-type Ending = "revoked" | "expired" | "denied";
-
-export type RefusalReason = "unknown" | "wrong_kind" | "expired" | "used" | "in_flight" | "revoked" | "denied" | "pending" | "approval_expired";
-
 export type BeginRedemption =
   | { ok: true; record: TicketRecord; approval?: ApprovalState }
   | { ok: false; reason: "pending"; record: TicketRecord; approval: ApprovalState }
@@ -59,36 +55,12 @@ export type ReportRefusal = "unknown" | "wrong_kind" | "unredeemed" | "reported"
 
 export type ReportResult = { ok: true; record: TicketRecord } | { ok: false; reason: ReportRefusal };
 
-/** What the approval page shows and decides on. */
-export type ApprovalView = {
-  ticketId: string;
-  record: TicketRecord;
-  approval: ApprovalState;
-  /** `pending` until decided; then the ticket's fate. */
-  state: "pending" | "approved" | "redeemed" | "denied" | "expired" | "revoked";
-  /** Approval deadline while pending; the ticket's expiry once approved. */
-  expiresAt: number;
-};
-
 export type Decision = "approved" | "denied";
 
 export type DecideResult =
   | { outcome: "decided"; view: ApprovalView }
   | { outcome: "already_decided" | "closed"; view: ApprovalView }
   | { outcome: "unknown" };
-
-type Row = {
-  hash: string;
-  record: string;
-  expires_at: number;
-  redeemed_at: number | null;
-  lease_until: number | null;
-  purge_at: number;
-  ended: Ending | null;
-  approval_id: string | null;
-  approval: string | null;
-  reported_at: number | null;
-};
 
 /** Columns added after the first release; stores created before get them on first start. */
 const LATER_COLUMNS: Record<string, string> = { ended: "TEXT", approval_id: "TEXT", approval: "TEXT", reported_at: "INTEGER" };
@@ -152,8 +124,8 @@ export class TicketStore extends DurableObject<Env> {
   /** Tells whether a ticket is redeemable and until when, without consuming it. */
   lookup(hash: string): TicketStatus {
     const row = this.row(hash);
-    if (!row || this.refusal(row, Date.now()) !== undefined) return { valid: false };
-    const record = this.parseRecord(row);
+    if (!row || refusalOf(row, Date.now()) !== undefined) return { valid: false };
+    const record = recordOf(row);
     return { valid: true, createdAt: record.createdAt, expiresAt: row.expires_at };
   }
 
@@ -165,14 +137,14 @@ export class TicketStore extends DurableObject<Env> {
   peek(hash: string, kind: TicketKind = "claim"): BeginRedemption {
     const row = this.row(hash);
     if (!row) return { ok: false, reason: "unknown" };
-    const record = this.parseRecord(row);
+    const record = recordOf(row);
     if (record.kind !== kind) return { ok: false, reason: "wrong_kind", record };
     const now = Date.now();
-    const refusal = this.refusal(row, now);
-    if (refusal === "pending") return { ok: false, reason: "pending", record, approval: this.parseApproval(row)! };
+    const refusal = refusalOf(row, now);
+    if (refusal === "pending") return { ok: false, reason: "pending", record, approval: approvalOf(row)! };
     if (refusal !== undefined) return { ok: false, reason: refusal, record };
     if (row.lease_until !== null && row.lease_until > now) return { ok: false, reason: "in_flight", record };
-    const approval = this.parseApproval(row);
+    const approval = approvalOf(row);
     return approval ? { ok: true, record, approval } : { ok: true, record };
   }
 
@@ -192,7 +164,7 @@ export class TicketStore extends DurableObject<Env> {
   async completeRedemption(hash: string, audit: OnceEvent): Promise<boolean> {
     const row = this.row(hash);
     const now = Date.now();
-    if (!row || row.lease_until === null || this.refusal(row, now) !== undefined) return false;
+    if (!row || row.lease_until === null || refusalOf(row, now) !== undefined) return false;
     this.ctx.storage.transactionSync(() => {
       this.sql.exec(
         "UPDATE tickets SET redeemed_at = ?, lease_until = NULL, purge_at = ? WHERE hash = ?",
@@ -217,12 +189,12 @@ export class TicketStore extends DurableObject<Env> {
   async reportPrinted(hash: string, count: number, context: { clientIp?: string | undefined; userAgent?: string | undefined } = {}): Promise<ReportResult> {
     const row = this.row(hash);
     if (!row) return { ok: false, reason: "unknown" };
-    const record = this.parseRecord(row);
+    const record = recordOf(row);
     if (record.kind !== "claim") return { ok: false, reason: "wrong_kind" };
     if (row.redeemed_at === null) return { ok: false, reason: "unredeemed" };
     if (row.reported_at !== null) return { ok: false, reason: "reported" };
     const now = Date.now();
-    const ttlMs = this.parseApproval(row)?.ticketTtlMs ?? record.expiresAt - record.createdAt;
+    const ttlMs = approvalOf(row)?.ticketTtlMs ?? record.expiresAt - record.createdAt;
     if (now > row.redeemed_at + ttlMs) return { ok: false, reason: "too_late" };
     this.ctx.storage.transactionSync(() => {
       this.sql.exec("UPDATE tickets SET reported_at = ? WHERE hash = ?", now, hash);
@@ -254,15 +226,15 @@ export class TicketStore extends DurableObject<Env> {
     );
     await this.armAlarm();
     return live.map((row) => {
-      const approval = this.parseApproval(row);
-      return { ticketId: ticketIdOf(row.hash), record: this.parseRecord(row), ...(approval ? { approval } : {}) };
+      const approval = approvalOf(row);
+      return { ticketId: ticketIdOf(row.hash), record: recordOf(row), ...(approval ? { approval } : {}) };
     });
   }
 
   /** The ticket waiting on (or decided by) this approval, for the approval page. */
   approvalView(approvalId: string): ApprovalView | undefined {
     const row = this.approvalRow(approvalId);
-    return row && this.viewOf(row, Date.now());
+    return row && viewOf(row, Date.now());
   }
 
   /**
@@ -274,13 +246,13 @@ export class TicketStore extends DurableObject<Env> {
     const row = this.approvalRow(approvalId);
     if (!row) return { outcome: "unknown" };
     const now = Date.now();
-    const view = this.viewOf(row, now);
+    const view = viewOf(row, now);
     if (view.approval.personDecision) return { outcome: "already_decided", view };
     if (view.state !== "pending") return { outcome: "closed", view };
     const approval = { ...view.approval, personDecision: { decision, by, at: now } };
     this.settle(row, approval, audit, now);
     await this.armAlarm();
-    return { outcome: "decided", view: this.viewOf(this.row(row.hash)!, now) };
+    return { outcome: "decided", view: viewOf(this.row(row.hash)!, now) };
   }
 
   /**
@@ -290,12 +262,12 @@ export class TicketStore extends DurableObject<Env> {
   async settleSecretServer(hash: string, status: ApprovalState["secretServerStatus"] & string, audit: OnceEvent): Promise<ApprovalView | undefined> {
     const row = this.row(hash);
     const now = Date.now();
-    if (!row || this.refusal(row, now) !== "pending") return undefined;
-    const approval = { ...this.parseApproval(row)!, secretServerStatus: status };
-    if (status === "Pending") return this.viewOf(row, now);
+    if (!row || refusalOf(row, now) !== "pending") return undefined;
+    const approval = { ...approvalOf(row)!, secretServerStatus: status };
+    if (status === "Pending") return viewOf(row, now);
     this.settle(row, approval, audit, now);
     await this.armAlarm();
-    return this.viewOf(this.row(row.hash)!, now);
+    return viewOf(this.row(row.hash)!, now);
   }
 
   /** Number of rows held (live tickets and tombstones), for tests and the soak bench. */
@@ -329,12 +301,12 @@ export class TicketStore extends DurableObject<Env> {
     const due = this.sql.exec<Row>("SELECT * FROM tickets WHERE purge_at <= ?", now).toArray();
     const expiring = due.filter((row) => row.redeemed_at === null && row.ended === null);
     const events: AuditEvent[] = expiring.map((row) => {
-      const waiting = this.refusal(row, row.expires_at - 1) === "pending";
+      const waiting = refusalOf(row, row.expires_at - 1) === "pending";
       return {
         event: waiting ? "approval_expired" : "expire",
         outcome: "expired",
         at: row.expires_at,
-        ...describeTicket(this.parseRecord(row), ticketIdOf(row.hash)),
+        ...describeTicket(recordOf(row), ticketIdOf(row.hash)),
       };
     });
     for (let i = 0; i < events.length; i += AUDIT_BATCH) {
@@ -346,17 +318,6 @@ export class TicketStore extends DurableObject<Env> {
       }
       this.sql.exec("DELETE FROM tickets WHERE purge_at <= ? AND (redeemed_at IS NOT NULL OR ended IS NOT NULL)", now);
     });
-  }
-
-  /** Why the ticket cannot be redeemed now, or undefined when it can. */
-  private refusal(row: Row, now: number): Exclude<RefusalReason, "unknown" | "wrong_kind" | "in_flight"> | undefined {
-    if (row.redeemed_at !== null) return "used";
-    const approval = this.parseApproval(row);
-    const status = approval && approvalStatus(approval);
-    if (row.ended === "revoked") return "revoked";
-    if (row.ended === "denied" || status === "denied") return "denied";
-    if (row.ended === "expired" || row.expires_at <= now) return status === "pending" ? "approval_expired" : "expired";
-    return status === "pending" ? "pending" : undefined;
   }
 
   /**
@@ -378,35 +339,12 @@ export class TicketStore extends DurableObject<Env> {
     });
   }
 
-  private viewOf(row: Row, now: number): ApprovalView {
-    const approval = this.parseApproval(row)!;
-    const refusal = this.refusal(row, now);
-    const state: ApprovalView["state"] =
-      refusal === undefined
-        ? "approved"
-        : refusal === "used"
-          ? "redeemed"
-          : refusal === "approval_expired"
-            ? "expired"
-            : refusal;
-    return { ticketId: ticketIdOf(row.hash), record: this.parseRecord(row), approval, state, expiresAt: row.expires_at };
-  }
-
   private row(hash: string): Row | undefined {
     return this.sql.exec<Row>("SELECT * FROM tickets WHERE hash = ?", hash).toArray()[0];
   }
 
   private approvalRow(approvalId: string): Row | undefined {
     return this.sql.exec<Row>("SELECT * FROM tickets WHERE approval_id = ?", approvalId).toArray()[0];
-  }
-
-  /** The record as minted, with the current expiry (an approval moves it). */
-  private parseRecord(row: Row): TicketRecord {
-    return { ...TicketRecord.parse(JSON.parse(row.record)), expiresAt: row.expires_at };
-  }
-
-  private parseApproval(row: Row): ApprovalState | undefined {
-    return row.approval === null ? undefined : ApprovalState.parse(JSON.parse(row.approval));
   }
 
   /**

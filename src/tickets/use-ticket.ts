@@ -13,7 +13,8 @@ import type { SecretReader } from "../secret-server";
 import type { RequestContext } from "./mint-ticket";
 import { hashTicket, parseTicket, ticketIdOf } from "./ticket-format";
 import type { TicketKind, TicketRecord } from "./ticket-record";
-import type { BeginRedemption, RefusalReason, TicketStore } from "./ticket-store";
+import type { RefusalReason } from "./ticket-row";
+import type { BeginRedemption, TicketStore } from "./ticket-store";
 
 // Unknown, expired, revoked and used tickets look the same on the wire (no oracle); the audit keeps
 // the real reason. A used ticket presented again is a replay, a revoked or expired one a late use:
