@@ -5,7 +5,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { z } from "zod";
-import { localD1Command, queryLocalD1 } from "../stack/local-d1.ts";
+import { localD1Command, querySettledLocalD1 } from "../stack/local-d1.ts";
 import { stackSettings } from "../stack/stack-settings.ts";
 import type { StackSettings } from "../stack/stack-settings.ts";
 import { signInAsAgent } from "./agent-sign-in.ts";
@@ -81,9 +81,10 @@ function wrongStateDir(stateDir: string): string {
 }
 
 async function showAudit(stack: DemoStack, ticketId: string): Promise<void> {
-  const sql = `SELECT at, event, outcome, email, secret_path, field, ticket_id FROM audit_events WHERE ticket_id = '${ticketId}' ORDER BY id`;
+  const sql = `SELECT at, event, outcome, email, secret_path, field, ticket_id FROM audit_events WHERE ticket_id = '${ticketId}' ORDER BY at, id`;
   say(`$ ${localD1Command(stack.stateDir, sql).map((a) => (a.includes(" ") ? `"${a}"` : a)).join(" ")}`);
-  const rows = await queryLocalD1(stack.stateDir, sql).catch((err: unknown) => {
+  // Settled: the redemption's row may still be in its ticket store's outbox for up to a second.
+  const rows = await querySettledLocalD1(stack.stateDir, sql).catch((err: unknown) => {
     // Not the state folder of the running Worker (a stack started by hand, with another folder).
     if (String(err).includes("no such table")) throw new Error(wrongStateDir(stack.stateDir));
     throw err;

@@ -7,6 +7,15 @@ import { PROJECT_ROOT } from "./wrangler-dev.ts";
 
 const QUERY_TIMEOUT_MS = 30_000;
 
+/**
+ * Longer than a TicketStore's delivery interval (DELIVERY_INTERVAL_MS in src/audit/audit-outbox.ts):
+ * a store delivers a burst of audit events at most once per interval, so an answer that held
+ * still this long has every row queued before the first read.
+ */
+const SETTLE_MS = 1_500;
+/** Bounds the wait: an answer that keeps growing (other traffic) is taken as it is then. */
+const SETTLE_LIMIT_MS = 10_000;
+
 const D1Answer = z.array(z.object({ success: z.literal(true), results: z.array(z.record(z.string(), z.unknown())) })).length(1);
 
 /** The command line, to show a reader what to run themselves. */
@@ -29,4 +38,16 @@ export async function queryLocalD1(persistTo: string, sql: string): Promise<Reco
   const start = output.search(/^\[/m);
   if (start < 0) throw new Error(`wrangler d1 execute printed no JSON:\n${output}`);
   return D1Answer.parse(JSON.parse(output.slice(start)))[0]!.results;
+}
+
+/** Runs `sql` until its answer holds still, so the audit rows queued before the call are in it. */
+export async function querySettledLocalD1(persistTo: string, sql: string): Promise<Record<string, unknown>[]> {
+  const deadline = Date.now() + SETTLE_LIMIT_MS;
+  let rows = await queryLocalD1(persistTo, sql);
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    const again = await queryLocalD1(persistTo, sql);
+    if (JSON.stringify(again) === JSON.stringify(rows) || Date.now() > deadline) return again;
+    rows = again;
+  }
 }
