@@ -56,9 +56,9 @@ export class AuditOutbox {
    * after D1 accepted its batch; a failure throws and leaves it for the next attempt.
    */
   async deliver(db: D1Database): Promise<void> {
-    this.lastDelivery = Date.now();
     const upTo = this.sql.exec<{ id: number | null }>("SELECT max(id) AS id FROM audit_outbox").one().id;
-    if (upTo === null) return;
+    if (upTo === null) return; // an alarm for the purge alone: no delivery to space out
+    this.lastDelivery = Date.now();
     for (;;) {
       const rows = this.sql.exec<OutboxRow>("SELECT id, event FROM audit_outbox WHERE id <= ? ORDER BY id LIMIT ?", upTo, DELIVERY_BATCH).toArray();
       const last = rows.at(-1);
