@@ -3,7 +3,7 @@
 import { escapeHtml } from "../../pages/layout";
 import { filterQuery, type AuditFilters } from "./audit-filters";
 import { AUDIT_ROUTE, ticketLifePath } from "./audit-links";
-import type { AuditRow } from "./audit-query";
+import type { AuditRow } from "./audit-row";
 
 /** Events that mean something leaked or was refused: they stand out wherever they are shown. */
 const FLAGGED = new Set(["replay", "late_use", "refresh_replay", "deny"]);

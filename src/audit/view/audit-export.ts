@@ -5,7 +5,8 @@
 // spreadsheets show as text. Hostile text arrives in emails, user agents, client ids and paths.
 import { NO_STORE_HEADERS } from "../../http/error-response";
 import type { AuditFilters } from "./audit-filters";
-import { matchingRows, type AuditRow } from "./audit-query";
+import { matchingRows } from "./audit-query";
+import type { AuditRow } from "./audit-row";
 
 export const EXPORT_FORMATS = ["csv", "ndjson"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

@@ -8,7 +8,8 @@ import { AUDIT_EVENTS } from "../audit-log";
 import { clientCell, eventCell, isFlagged, secretCell, ticketCell, timeCell, userAgentCell, userCell } from "./audit-cells";
 import { filterQuery, type AuditFilters } from "./audit-filters";
 import { AUDIT_ROUTE } from "./audit-links";
-import type { AuditPage, AuditRow } from "./audit-query";
+import type { AuditPage } from "./audit-query";
+import type { AuditRow } from "./audit-row";
 import { AUDIT_STYLE } from "./audit-style";
 
 export type AuditListContent = {

@@ -6,27 +6,10 @@ import { z } from "zod";
 import { normalizeSecretPath } from "../../policy/access-policy";
 import { matchesGlob } from "../../policy/glob";
 import type { AuditFilters } from "./audit-filters";
+import { AuditRow } from "./audit-row";
 
 export const AUDIT_PAGE_ROWS = 50;
 
-export const AuditRow = z.object({
-  id: z.number(),
-  at: z.string(),
-  event: z.string(),
-  outcome: z.string(),
-  subject: z.string().nullable(),
-  email: z.string().nullable(),
-  client_id: z.string().nullable(),
-  session: z.string().nullable(),
-  secret_id: z.number().nullable(),
-  secret_path: z.string().nullable(),
-  field: z.string().nullable(),
-  ticket_id: z.string().nullable(),
-  client_ip: z.string().nullable(),
-  user_agent: z.string().nullable(),
-  detail: z.string().nullable(),
-});
-export type AuditRow = z.infer<typeof AuditRow>;
 
 /** Where a page starts: strictly after (older than) this row. */
 export type Position = { at: string; id: number };

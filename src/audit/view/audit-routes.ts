@@ -14,7 +14,8 @@ import { EXPORT_FORMATS, exportResponse, type ExportFormat } from "./audit-expor
 import { filtersOf } from "./audit-filters";
 import { AUDIT_ROUTE } from "./audit-links";
 import { auditListPage } from "./audit-page";
-import { auditPage, auditRowById, ticketLife, type AuditRow } from "./audit-query";
+import { auditPage, auditRowById, ticketLife } from "./audit-query";
+import type { AuditRow } from "./audit-row";
 import { auditEventPage, ticketLifePage } from "./ticket-life-page";
 
 type Bindings = Env & { OAUTH_PROVIDER: OAuthHelpers };

@@ -7,7 +7,7 @@ import { escapeHtml, htmlPage } from "../../pages/layout";
 import { clientCell, detailText, eventCell, isFlagged, secretCell, ticketCell, timeCell, userAgentCell, userCell } from "./audit-cells";
 import { NO_FILTERS } from "./audit-filters";
 import { AUDIT_ROUTE } from "./audit-links";
-import type { AuditRow } from "./audit-query";
+import type { AuditRow } from "./audit-row";
 import { AUDIT_STYLE } from "./audit-style";
 
 function lifeItem(row: AuditRow, names: ReadonlyMap<string, string>): string {

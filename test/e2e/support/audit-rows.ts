@@ -1,25 +1,10 @@
 // The Worker's audit trail as an operator reads it (dev/stack/local-d1.ts), as typed rows.
 import { z } from "zod";
 import { queryLocalD1, querySettledLocalD1 } from "../../../dev/stack/local-d1.ts";
+import { AuditRow } from "../../../src/audit/view/audit-row.ts";
 
-export const AuditRow = z.object({
-  id: z.number(),
-  at: z.string(),
-  event: z.string(),
-  outcome: z.string(),
-  subject: z.string().nullable(),
-  email: z.string().nullable(),
-  client_id: z.string().nullable(),
-  session: z.string().nullable(),
-  secret_id: z.number().nullable(),
-  secret_path: z.string().nullable(),
-  field: z.string().nullable(),
-  ticket_id: z.string().nullable(),
-  client_ip: z.string().nullable(),
-  user_agent: z.string().nullable(),
-  detail: z.string().nullable(),
-});
-export type AuditRow = z.infer<typeof AuditRow>;
+// The row as the audit pages read it: one schema for the product and the tests.
+export { AuditRow };
 
 const ALL_ROWS = "SELECT * FROM audit_events ORDER BY at, id";
 
